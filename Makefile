@@ -1,0 +1,41 @@
+# convdojo: `make lab` starts JupyterLab on the exercises, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test venv exercises check-sync bench lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=exercises
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Regenerate exercises/ from solutions/ (nbgrader generate_assignment), outputs stripped.
+exercises: $(STAMP)
+	$(BIN)/convdojo release
+
+check-sync: $(STAMP)
+	$(BIN)/convdojo release --check
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_check.py
+
+# Re-pin every dependency after editing pyproject.toml.
+lock:
+	rm -rf /tmp/convdojo-lock && $(PYTHON) -m venv /tmp/convdojo-lock
+	/tmp/convdojo-lock/bin/pip install -q 'torch==2.13.0' -e '.[test]'
+	{ echo "# Pinned versions for make/CI installs (regenerate: make lock). torch stays on the local CPU wheel."; \
+	  /tmp/convdojo-lock/bin/pip freeze --exclude-editable | grep -v '^convdojo' | sed 's/+cpu$$//'; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -1,0 +1,106 @@
+"""``check(exercise_id, answer)``: the one implementation behind self-checks and grading."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import warnings
+from typing import Any
+
+import torch
+from torch import nn
+
+from .. import specs
+from ..devices import resolve_device
+from .layer import check_layer
+from .result import CheckResult, Finding
+from .value import check_function, check_value
+
+__all__ = ["check", "CheckResult", "Finding", "MISSING"]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+def _caller_value(name: str) -> Any:
+    """The answer variable from the notebook (the caller's globals), or MISSING."""
+    frame = inspect.currentframe()
+    try:
+        caller = frame.f_back.f_back if frame and frame.f_back else None
+        return caller.f_globals.get(name, MISSING) if caller else MISSING
+    finally:
+        del frame
+
+
+def check(
+    exercise_id: str,
+    answer: Any = MISSING,
+    *,
+    device: str | torch.device | None = None,
+    hidden: bool = False,
+) -> CheckResult:
+    """Check an answer against its exercise's spec and explain what is wrong.
+
+    ``answer`` defaults to the exercise's answer variable in the caller's namespace.
+    ``hidden=True`` adds the grader's hidden variants. Never writes to stderr.
+    """
+    spec = specs.get(exercise_id)
+    if answer is MISSING:
+        answer = _caller_value(spec.answer_name)
+    dev = resolve_device(device)
+    # nbgrader fails a test cell that wrote to stderr, and torch likes to warn.
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        try:
+            return _dispatch(spec, answer, dev, hidden)
+        except Exception as exc:  # the answer is untrusted; never a traceback from in here
+            return CheckResult.simple(
+                spec.id, spec.points, "invalid",
+                f"{spec.answer_name} could not be checked: {type(exc).__name__}: {exc}",
+            )
+
+
+def _dispatch(spec: specs.Spec, answer: Any, dev: torch.device, hidden: bool) -> CheckResult:
+    name = spec.answer_name
+    if answer is MISSING:
+        return CheckResult.simple(
+            spec.id, spec.points, "unanswered",
+            f"{name} is not defined yet: run the answer cell above (it assigns {name}).",
+        )
+    if answer is None:
+        return CheckResult.simple(
+            spec.id, spec.points, "unanswered",
+            f"Not answered yet: {name} is still None. Replace None in the answer cell and run "
+            "it, then run this check again.",
+        )
+    if spec.kind == "layer":
+        problem = _not_a_layer(name, answer)
+        if problem:
+            return CheckResult.simple(spec.id, spec.points, "invalid", problem)
+        return check_layer(spec, answer, dev, hidden)
+    if spec.kind == "function":
+        if not callable(answer) or isinstance(answer, type):
+            return CheckResult.simple(
+                spec.id, spec.points, "invalid",
+                f"{name} should be a function (def {name}(...): ...), got "
+                f"{type(answer).__name__}.")
+        return check_function(spec, answer, hidden)
+    return check_value(spec, answer)
+
+
+def _not_a_layer(name: str, answer: Any) -> str | None:
+    if isinstance(answer, nn.Module):
+        return None
+    if isinstance(answer, type) and issubclass(answer, nn.Module):
+        return (f"{name} is the class {answer.__name__} itself; create a layer by calling it "
+                f"with arguments, e.g. {name} = nn.{answer.__name__}(...).")
+    if isinstance(answer, torch.Tensor):
+        return (f"{name} is a tensor of shape {tuple(answer.shape)}, perhaps a layer's output; "
+                "assign the layer itself, not what it returns.")
+    return f"{name} should be a layer (an nn.Module), but it is a {type(answer).__name__}."

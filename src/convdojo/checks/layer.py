@@ -1,0 +1,220 @@
+"""Checking a layer answer: structure, constraints, shapes, values and liveness."""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+from ..specs.model import LayerSpec, Variant
+from ..specs.rules import RAISES, Shape
+from .explain import explain_dims, reconsider
+from .reference import has_reference, reference
+from .result import CheckResult, Finding
+from .structure import attribute, leaves, tampering, type_name
+
+__all__ = ["check_layer"]
+
+
+def _allowed(spec: LayerSpec) -> str:
+    names = [type_name(t) for t in spec.layer_types]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _structure(spec: LayerSpec, answer: nn.Module) -> tuple[list[Finding], list[nn.Module]]:
+    fail: list[str] = []
+    kinds = spec.layer_types + spec.container_types
+    if type(answer) not in kinds:
+        base = next((t for t in kinds if isinstance(answer, t)), None)
+        if base is not None:
+            fail.append(f"{spec.answer_name} is a {type_name(answer)}, a subclass of "
+                        f"{type_name(base)}; use {type_name(base)} itself, unchanged.")
+        else:
+            want = (f"a single {_allowed(spec)} layer" if not spec.container_types
+                    else f"{_allowed(spec)} layers")
+            fail.append(f"{spec.answer_name} is a {type_name(answer)}; this exercise wants "
+                        f"{want}.")
+        return [Finding("structure", False, m) for m in fail], []
+    layers = leaves(answer, spec.container_types)
+    extra = [type_name(m) for m in layers if type(m) not in spec.layer_types]
+    if extra:
+        fail.append(f"{', '.join(sorted(set(extra)))} is not allowed here; use only "
+                    f"{_allowed(spec)} layers.")
+    if not spec.min_layers <= len(layers) <= spec.max_layers:
+        want = (f"exactly {spec.min_layers}" if spec.min_layers == spec.max_layers
+                else f"{spec.min_layers} to {spec.max_layers}")
+        fail.append(f"the answer has {len(layers)} layers; this exercise wants {want}.")
+    fail += [r[0].upper() + r[1:] + "." for r in tampering(answer)]
+    return [Finding("structure", False, m) for m in fail], layers
+
+
+def _constraints(spec: LayerSpec, layers: list[nn.Module]) -> list[Finding]:
+    out = []
+    for c in spec.constraints:
+        if c.layer >= len(layers):
+            continue
+        value = attribute(layers[c.layer], c.attr)
+        ok = c.accepts(value)
+        shown = c.attr.replace("_px", "")
+        out.append(Finding("constraints", ok,
+                           f"{shown} is {value!r}{', as' if ok else ', but'} the prompt asks for "
+                           f"{c.text}."))
+    return out
+
+
+def _input(shape: Shape, device: torch.device, seed: int) -> torch.Tensor:
+    if device.type == "meta":
+        return torch.empty(shape, device=device)
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(shape, generator=gen).to(device)
+
+
+def _run(model: nn.Module, x: torch.Tensor) -> torch.Tensor | Exception:
+    try:
+        with torch.no_grad():
+            return model(x)
+    except Exception as exc:  # the student's layer may refuse the input: that is a finding
+        return exc
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Variant,
+             device: torch.device, seed: int) -> Finding:
+    group = "shape" if v.label == "shown input" else "variants"
+    want = spec.expected(v)
+    got = _run(model, _input(v.input_shape, device, seed))
+    where = (f"On a hidden input ({v.label})" if v.hidden
+             else f"On input {tuple(v.input_shape)} ({v.label})")
+    if want is RAISES:
+        if isinstance(got, Exception):
+            return Finding(group, True, f"{where} torch refuses, as it should.", v.hidden)
+        return Finding(group, False, f"{where} torch should refuse the input (the kernel "
+                       f"does not fit), but your layer returned {tuple(got.shape)}.", v.hidden)
+    if isinstance(got, Exception):
+        first = layers[0] if layers else None
+        cin = getattr(first, "in_channels", None)
+        if cin is not None and cin != v.input_shape[1]:
+            msg = (f"in_channels is {cin}, but the input has {v.input_shape[1]} channels: "
+                   "in_channels must equal the input's C.")
+        else:
+            msg = f"torch raised {_first_line(got)}"
+        return Finding(group, False, f"{where} {msg}", v.hidden)
+    if not isinstance(got, torch.Tensor):
+        return Finding(group, False, f"{where} the layer returned a {type(got).__name__}, "
+                       "not a tensor.", v.hidden)
+    got_shape = tuple(got.shape)
+    if got_shape == tuple(want):
+        text = f"{where} the output is {got_shape}, as the rule says."
+        return Finding(group, True, text, v.hidden)
+    if v.hidden:
+        wrong = [n for n, g, e in zip("NCHW", got_shape, want) if g != e]
+        return Finding(group, False, f"{where} the output has the wrong "
+                       f"{', '.join(wrong) or 'number of dimensions'} (rule: {spec.rule.text}). "
+                       "Your layer may be right only for the sizes you have seen.", True)
+    details = explain_dims(layers, tuple(v.input_shape), got_shape, tuple(want))
+    return Finding(group, False, f"{where} expected {tuple(want)}, got {got_shape}. "
+                   + " ".join(details), False)
+
+
+def _values(model: nn.Module, layers: list[nn.Module], spec: LayerSpec,
+            device: torch.device) -> list[Finding]:
+    x = _input(spec.input_shape, device, seed=1)
+    out: list[Finding] = []
+    y = _run(model, x)
+    if not isinstance(y, torch.Tensor):
+        return out  # the shape findings already explain this
+    if all(has_reference(m) for m in layers):
+        with torch.no_grad():
+            ref = reference(layers, x)
+        same = ref.shape == y.shape and torch.allclose(y, ref, rtol=1e-4, atol=1e-5)
+        out.append(Finding("values", same,
+                           "The values match the functional reference computed with your own "
+                           "weights." if same else
+                           "The output values differ from what the layers compute with their "
+                           "own weights: something else changes the values."))
+    if not y.is_floating_point():
+        out.append(Finding("values", False, f"The output is {y.dtype}, not a float tensor."))
+        return out
+    y2 = _run(model, _input(spec.input_shape, device, seed=2))
+    if isinstance(y2, torch.Tensor) and y2.shape == y.shape:
+        live = not torch.equal(y, y2)
+        out.append(Finding("values", live, "The output depends on the input." if live else
+                           "The output is the same for two different inputs: it ignores x."))
+        if y.shape[0] > 1:
+            x3 = x.clone()
+            x3[0] += 1.0
+            y3 = _run(model, x3)
+            indep = isinstance(y3, torch.Tensor) and torch.equal(y3[1:], y[1:])
+            out.append(Finding("values", indep, "Each batch row is computed on its own."
+                               if indep else "Changing one image changed the output of "
+                               "others: batch rows must stay independent."))
+    out.append(_gradients(model, x))
+    return out
+
+
+def _gradients(model: nn.Module, x: torch.Tensor) -> Finding:
+    x = x.clone().requires_grad_(True)
+    model.zero_grad(set_to_none=True)
+    try:
+        model(x).float().sum().backward()
+    except Exception as exc:  # e.g. an output detached from the graph
+        return Finding("values", False, f"Gradients do not flow: {_first_line(exc)}")
+    dead = [n for n, p in model.named_parameters() if p.grad is None]
+    if x.grad is None or not bool(x.grad.abs().sum() > 0):
+        return Finding("values", False, "No gradient reaches the input: the output does not "
+                       "depend on x in a differentiable way.")
+    if dead:
+        return Finding("values", False, f"No gradient reaches {', '.join(dead)}: those weights "
+                       "could never learn.")
+    return Finding("values", True, "Gradients reach the input and every weight.")
+
+
+def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,
+                hidden: bool) -> CheckResult:
+    findings, layers = _structure(spec, answer)
+    if findings:
+        return CheckResult.from_findings(spec.id, spec.points, findings, on_pass=[],
+                                         on_fail=[])
+    findings += _constraints(spec, layers)
+    model = copy.deepcopy(answer).to(device).eval()
+    layers = leaves(model, spec.container_types)
+    variants = spec.all_variants(hidden)
+    for i, v in enumerate(variants):
+        findings.append(_variant(spec, model, layers, v, device, seed=100 + i))
+    shape_failed = any(not f.passed for f in findings if f.group in ("shape", "variants"))
+    on_fail: list[str] = []
+    if shape_failed and len(layers) == 1:
+        cases = [(v.input_shape, spec.expected(v)) for v in variants
+                 if spec.expected(v) is not RAISES]
+        fixed = {c.attr for c in spec.constraints}
+        names = reconsider(layers[0], cases, fixed)  # type: ignore[arg-type]
+        if names:
+            on_fail.append(f"Reconsider {' or '.join(names)}: changing "
+                           f"{'it' if len(names) == 1 else 'one of them'} alone can make every "
+                           "size right.")
+    if device.type == "meta":
+        on_fail.append("Values and gradients are not checked on the meta device.")
+    else:
+        findings += _values(model, layers, spec, device)
+    if shape_failed and spec.hints:
+        on_fail.append("Hint: " + spec.hints[-1])
+    seen = [v for v in variants if not v.hidden and v.label != "shown input"]
+    n_hidden = sum(v.hidden for v in variants)
+    on_pass = [f"All checks passed: the shown input {tuple(spec.input_shape)} → "
+               f"{spec.target_shape}, and {len(seen)} other inputs "
+               f"({', '.join(v.label for v in seen)})."]
+    if n_hidden:
+        on_pass.append(f"It also passed {n_hidden} hidden inputs.")
+    else:
+        on_pass.append("The grader will also test other input sizes you have not seen, so "
+                       f"make sure the layer follows the rule ({spec.rule.text}) for any "
+                       "input, not just this one.")
+    if device.type == "meta":
+        on_pass.append("Values and gradients are not checked on the meta device.")
+    return CheckResult.from_findings(spec.id, spec.points, findings, on_pass=on_pass,
+                                     on_fail=on_fail)

@@ -1,0 +1,139 @@
+"""CheckResult: a score plus feedback that renders as HTML in Jupyter and as text elsewhere."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Finding", "CheckResult", "GROUPS"]
+
+# Each group earns an equal share of the points; a group's share is the fraction of
+# its findings that passed.  Groups that did not run (values on meta) are left out.
+GROUPS = ("constraints", "shape", "variants", "values")
+
+STATUSES = ("passed", "failed", "unanswered", "invalid", "error", "timeout")
+
+
+@dataclass
+class Finding:
+    """One thing that was checked, and what the student should know about it."""
+
+    group: str
+    passed: bool
+    message: str
+    hidden: bool = False
+
+
+@dataclass
+class CheckResult:
+    exercise_id: str
+    score: float
+    max_score: float
+    status: str
+    feedback: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    # --- construction -------------------------------------------------------------
+    @classmethod
+    def from_findings(
+        cls,
+        exercise_id: str,
+        max_score: float,
+        findings: list[Finding],
+        *,
+        on_pass: list[str],
+        on_fail: list[str],
+    ) -> "CheckResult":
+        """Score findings by group; a failed structure finding zeroes the score."""
+        shares = []
+        for group in GROUPS:
+            items = [f for f in findings if f.group == group]
+            if items:
+                shares.append(sum(f.passed for f in items) / len(items))
+        gate_failed = any(f.group == "structure" and not f.passed for f in findings)
+        passed = not gate_failed and all(f.passed for f in findings)
+        if passed:
+            return cls(exercise_id, max_score, max_score, "passed", list(on_pass), findings)
+        fraction = 0.0 if gate_failed or not shares else sum(shares) / len(shares)
+        # Round down so a failing answer never rounds up to full marks.
+        score = min(int(max_score * fraction * 100) / 100, max_score)
+        feedback = [f.message for f in findings if not f.passed and not f.hidden]
+        hidden = [f for f in findings if f.hidden]
+        failed = [f for f in hidden if not f.passed]
+        if failed:
+            # One line for all hidden failures: their labels, never their inputs.
+            feedback.append(f"{len(failed)} of {len(hidden)} hidden inputs failed. "
+                            f"{failed[0].message}")
+        feedback += list(on_fail)
+        return cls(exercise_id, score, max_score, "failed", feedback, findings)
+
+    @classmethod
+    def simple(cls, exercise_id: str, max_score: float, status: str,
+               *feedback: str) -> "CheckResult":
+        """A result with no findings: unanswered, invalid usage, grader errors."""
+        return cls(exercise_id, 0.0, max_score, status, list(feedback), [])
+
+    # --- transport ----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["passed"] = self.passed
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
+        findings = [Finding(**f) for f in data.get("findings", [])]
+        return cls(data["exercise_id"], float(data["score"]), float(data["max_score"]),
+                   data["status"], list(data.get("feedback", [])), findings)
+
+    # --- rendering ----------------------------------------------------------------
+    def headline(self) -> str:
+        label = {
+            "passed": "passed",
+            "failed": "not yet",
+            "unanswered": "not answered yet",
+            "invalid": "cannot be checked",
+            "error": "could not be graded",
+            "timeout": "timed out",
+        }.get(self.status, self.status)
+        return f"{self.exercise_id}: {label} ({_fmt(self.score)}/{_fmt(self.max_score)} points)"
+
+    def __str__(self) -> str:
+        lines = [self.headline()]
+        lines += [f"  {line}" for line in self.feedback]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"CheckResult({self.exercise_id!r}, status={self.status!r}, "
+                f"score={_fmt(self.score)}/{_fmt(self.max_score)})")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        colour = {"passed": "#009E73", "failed": "#D55E00"}.get(self.status, "#E69F00")
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.feedback)
+        return (
+            f'<div class="convdojo-check" style="border-left:4px solid {colour};'
+            f'padding:4px 10px;margin:4px 0">'
+            f"<strong>{html.escape(self.headline())}</strong>"
+            f'<ul style="margin:4px 0 0 0">{items}</ul></div>'
+        )
+
+    def report(self) -> float:
+        """Show the feedback and return the score (an nbgrader test cell's partial credit)."""
+        try:
+            from IPython.display import display
+        except ImportError:  # pragma: no cover - IPython ships with the kit
+            print(self)
+        else:
+            display(self)
+        return self.score
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"

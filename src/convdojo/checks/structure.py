@@ -1,0 +1,106 @@
+"""What an answer is made of: its leaf layers, their exact types, hooks and overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.modules import module as _module_mod
+
+from ..shapes import resolve_padding
+
+__all__ = ["leaves", "tampering", "attribute", "describe", "type_name"]
+
+# Taken at import, so a later monkeypatch of nn.Conv2d.forward & co. is visible.
+_PRISTINE_FORWARD = {
+    cls: cls.__dict__.get("forward")
+    for cls in (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
+                nn.AdaptiveMaxPool2d, nn.Linear, nn.Flatten, nn.ReLU, nn.Sequential,
+                nn.Identity, nn.BatchNorm2d, nn.ZeroPad2d, nn.Dropout)
+}
+_PRISTINE_CALL = nn.Module.__call__
+_HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
+               "_backward_pre_hooks")
+
+
+def type_name(obj: Any) -> str:
+    cls = obj if isinstance(obj, type) else type(obj)
+    module = cls.__module__
+    if module.startswith("torch.nn"):
+        return f"nn.{cls.__name__}"
+    return cls.__name__
+
+
+def leaves(module: nn.Module, containers: tuple[type, ...]) -> list[nn.Module]:
+    """The layers inside the allowed containers, in order."""
+    if type(module) in containers:
+        out: list[nn.Module] = []
+        for child in module.children():
+            out.extend(leaves(child, containers))
+        return out
+    return [module]
+
+
+def tampering(module: nn.Module) -> list[str]:
+    """Reasons the module's own forward pass cannot be trusted, or []."""
+    reasons: list[str] = []
+    for name, sub in module.named_modules():
+        where = f"{type_name(sub)} {name}".strip() if name else type_name(sub)
+        if any(getattr(sub, d, None) for d in _HOOK_DICTS):
+            reasons.append(f"{where} has hooks registered; remove them, hooks change what a "
+                           "layer returns")
+        shadowed = [k for k, v in vars(sub).items()
+                    if callable(v) and hasattr(type(sub), k) and not isinstance(v, nn.Module)]
+        if shadowed:
+            reasons.append(f"{where} overrides {', '.join(sorted(shadowed))} on the instance; "
+                           "use the layer as PyTorch defines it")
+        cls = type(sub)
+        if cls in _PRISTINE_FORWARD and cls.__dict__.get("forward") is not _PRISTINE_FORWARD[cls]:
+            reasons.append(f"{type_name(cls)}.forward has been replaced in this kernel; restart "
+                           "the kernel and run the notebook from the top")
+    if nn.Module.__call__ is not _PRISTINE_CALL:
+        reasons.append("nn.Module.__call__ has been replaced in this kernel; restart the kernel")
+    for name in ("_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks"):
+        if getattr(_module_mod, name, None):
+            reasons.append("global module hooks are registered in this kernel; restart the "
+                           "kernel and run the notebook from the top")
+            break
+    return reasons
+
+
+def attribute(layer: nn.Module, attr: str) -> Any:
+    """A hyperparameter, normalised: pairs for sizes, pixels per side for padding."""
+    if attr == "params":
+        return sum(p.numel() for p in layer.parameters())
+    if attr == "bias":
+        return getattr(layer, "bias", None) is not None
+    if attr == "padding_px":
+        return padding_px(layer)
+    value = getattr(layer, attr, None)
+    if attr in ("kernel_size", "stride", "dilation", "padding", "output_padding"):
+        if isinstance(value, int):
+            return (value, value)
+        if isinstance(value, (tuple, list)):
+            return tuple(value)
+    return value
+
+
+def padding_px(layer: nn.Module) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((top, bottom), (left, right)) pixels of zero padding the layer adds."""
+    pad = getattr(layer, "padding", 0)
+    k = attribute(layer, "kernel_size")
+    d = attribute(layer, "dilation") if hasattr(layer, "dilation") else (1, 1)
+    if isinstance(pad, str):
+        return (resolve_padding(pad, k[0], 1, d[0]), resolve_padding(pad, k[1], 1, d[1]))
+    p = (pad, pad) if isinstance(pad, int) else tuple(pad)
+    return ((p[0], p[0]), (p[1], p[1]))
+
+
+def describe(layer: nn.Module) -> str:
+    """A short, readable description such as ``nn.Conv2d(3, 16, kernel_size=(3, 3), ...)``."""
+    return f"{type_name(layer)}({layer.extra_repr()})"
+
+
+def is_float_tensor(value: Any) -> bool:
+    return isinstance(value, torch.Tensor) and value.is_floating_point()

@@ -1,0 +1,79 @@
+"""Checking plain-value answers and function answers against torch's own numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..specs.model import FunctionSpec, Mistake, ValueSpec
+from .result import CheckResult, Finding
+
+__all__ = ["check_value", "check_function"]
+
+
+def _lesson(mistakes: tuple[Mistake, ...], value: Any) -> str | None:
+    for mistake in mistakes:
+        try:
+            if mistake.matches(value):
+                return mistake.message
+        except Exception:  # a mistake matcher must never crash a check
+            continue
+    return None
+
+
+def check_value(spec: ValueSpec, answer: Any) -> CheckResult:
+    want = spec.normalize(spec.expected())
+    got = spec.normalize(answer)
+    if type(got) is not type(want):
+        msg = (f"{spec.answer_name} is a {type(answer).__name__} ({answer!r}); the answer is "
+               f"a {type(want).__name__}.")
+        return CheckResult.from_findings(spec.id, spec.points,
+                                         [Finding("values", False, msg)],
+                                         on_pass=[], on_fail=list(spec.hints[:1]))
+    ok = got == want
+    if ok:
+        return CheckResult.from_findings(spec.id, spec.points,
+                                         [Finding("values", True, "Right.")],
+                                         on_pass=[f"Right: {got!r}."], on_fail=[])
+    lesson = _lesson(spec.mistakes, got)
+    msg = f"{got!r} is not right. " + (lesson or "Check it against PyTorch's conventions.")
+    return CheckResult.from_findings(spec.id, spec.points, [Finding("values", False, msg)],
+                                     on_pass=[], on_fail=list(spec.hints[:1]))
+
+
+def check_function(spec: FunctionSpec, answer: Callable[..., Any], hidden: bool) -> CheckResult:
+    findings: list[Finding] = []
+    for args, kwargs, is_hidden in spec.cases:
+        if is_hidden and not hidden:
+            continue
+        call = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+        where = "a hidden case" if is_hidden else f"{spec.answer_name}({call})"
+        want = spec.reference(*args, **kwargs)
+        try:
+            got = answer(*args, **kwargs)
+        except Exception as exc:  # the student's function failing is a finding
+            findings.append(Finding("values", False, f"{where} raised "
+                                    f"{type(exc).__name__}: {exc}", is_hidden))
+            continue
+        ok = _safe_compare(spec, got, want)
+        if ok:
+            findings.append(Finding("values", True, f"{where} is right.", is_hidden))
+            continue
+        lesson = _lesson(spec.mistakes, (args, kwargs, got))
+        text = (f"{where} gave a wrong result." if is_hidden
+                else f"{where} returned {got!r}, expected {want!r}.")
+        findings.append(Finding("values", False, text + (f" {lesson}" if lesson else ""),
+                                is_hidden))
+    n_hidden = sum(1 for *_, h in spec.cases if h)
+    on_pass = ["Right on every case."]
+    if not hidden and n_hidden:
+        on_pass.append("The grader will also call it on cases you have not seen.")
+    return CheckResult.from_findings(spec.id, spec.points, findings, on_pass=on_pass,
+                                     on_fail=list(spec.hints[:1]))
+
+
+def _safe_compare(spec: FunctionSpec, got: Any, want: Any) -> bool:
+    try:
+        return bool(spec.compare(got, want))
+    except Exception:
+        return False

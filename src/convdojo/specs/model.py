@@ -1,0 +1,139 @@
+"""Frozen exercise specs: the one place an exercise's rule, constraints and variants live."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .rules import RAISES, Rule, Shape
+
+__all__ = [
+    "Variant", "Constraint", "LayerSpec", "ValueSpec", "FunctionSpec", "WrittenSpec",
+    "Mistake", "Assignment", "Spec",
+]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One input the answer is run on; ``label`` says what kind it is, never its numbers."""
+
+    input_shape: Shape
+    label: str
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A hyperparameter the prompt fixes, e.g. ``kernel_size in {(3, 3)}``.
+
+    ``attr`` is read from the layer at ``layer`` (its index among the answer's leaf
+    layers); see ``convdojo.checks.structure.attribute`` for the derived attributes
+    (``padding_px``, ``params``, ``bias``).
+    """
+
+    attr: str
+    allowed: tuple[Any, ...] | Callable[[Any], bool]
+    text: str
+    layer: int = 0
+
+    def accepts(self, value: Any) -> bool:
+        if callable(self.allowed):
+            return bool(self.allowed(value))
+        return value in self.allowed
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A recognised wrong value answer and the lesson it calls for."""
+
+    matches: Callable[[Any], bool]
+    message: str
+
+
+@dataclass(frozen=True)
+class _Base:
+    id: str
+    title: str
+    prompt: str
+    answer_name: str
+    points: float
+    solution: str
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LayerSpec(_Base):
+    """An answer that is a layer (or a small container of layers) with a shape rule."""
+
+    input_shape: Shape = (1, 1, 1, 1)
+    rule: Rule | None = None
+    layer_types: tuple[type, ...] = ()
+    container_types: tuple[type, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    min_layers: int = 1
+    max_layers: int = 1
+    kind: str = field(default="layer", init=False)
+
+    @property
+    def target_shape(self) -> Shape:
+        out = self.rule(self.input_shape) if self.rule else None
+        assert out is not RAISES and out is not None
+        return out  # type: ignore[return-value]
+
+    def all_variants(self, hidden: bool) -> tuple[Variant, ...]:
+        shown = Variant(tuple(self.input_shape), "shown input")
+        return (shown,) + tuple(v for v in self.variants if hidden or not v.hidden)
+
+    def expected(self, variant: Variant) -> Shape | object:
+        assert self.rule is not None
+        return self.rule(variant.input_shape)
+
+
+@dataclass(frozen=True)
+class ValueSpec(_Base):
+    """An answer that is a plain value (a shape, a count), compared with torch's own."""
+
+    expected: Callable[[], Any] = lambda: None
+    normalize: Callable[[Any], Any] = lambda v: v
+    mistakes: tuple[Mistake, ...] = ()
+    kind: str = field(default="value", init=False)
+
+
+@dataclass(frozen=True)
+class FunctionSpec(_Base):
+    """An answer that is a function, called on shown and hidden arguments."""
+
+    cases: tuple[tuple[tuple[Any, ...], dict[str, Any], bool], ...] = ()  # args, kwargs, hidden
+    reference: Callable[..., Any] = lambda *a, **k: None
+    compare: Callable[[Any, Any], bool] = lambda got, want: got == want
+    mistakes: tuple[Mistake, ...] = ()
+    kind: str = field(default="function", init=False)
+
+
+@dataclass(frozen=True)
+class WrittenSpec:
+    """A manually graded written answer, with its rubric for the grader."""
+
+    id: str
+    title: str
+    prompt: str
+    rubric: str
+    points: float
+    kind: str = field(default="written", init=False)
+
+
+Spec = LayerSpec | ValueSpec | FunctionSpec
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An nbgrader assignment: one notebook, its autograded exercises and written questions."""
+
+    name: str
+    title: str
+    notebook: str
+    exercises: tuple[str, ...]
+    written: tuple[str, ...] = ()
+    minutes: int = 45
