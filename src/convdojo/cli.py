@@ -1,0 +1,59 @@
+"""``convdojo``: a thin command line over plain functions.
+
+Subcommands live in their own modules, each exposing ``configure(parser)`` and
+``run(args) -> int``; this file only wires them up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+# name -> (module, one-line help)
+COMMANDS = {
+    "build": ("convdojo.notebooks.cli_build", "rebuild solutions/ notebooks from the specs"),
+    "release": ("convdojo.notebooks.cli_release",
+                "generate exercises/ from solutions/ with nbgrader (or --check they are current)"),
+    "check": ("convdojo.cli_check", "check one answer expression against an exercise"),
+    "grade": ("convdojo.grade.cli", "grade a batch of submissions in isolation"),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convdojo",
+        description="Exercises, self-checks and grading for PyTorch convolution shapes.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # a command whose module is not part of this install
+            raise
+        cmd = sub.add_parser(name, help=text, description=text)
+        module.configure(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

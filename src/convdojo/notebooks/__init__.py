@@ -1,0 +1,1 @@
+"""Building the nbgrader source notebooks and releasing the student versions."""

@@ -1,0 +1,65 @@
+"""Build an assignment's nbgrader source notebook from its lesson and specs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from .. import specs
+from . import cells
+from .lesson import Code, Lesson, Task, Text, Written
+from .lessons import LESSONS
+
+__all__ = ["build_source", "write_sources", "source_path"]
+
+
+def build_source(lesson: Lesson) -> NotebookNode:
+    """The solution notebook: every prompt, shape and solution comes from a spec."""
+    assignment = specs.assignment(lesson.assignment)
+    out = [cells.setup(lesson.imports)]
+    number = 0
+    for block in lesson.blocks:
+        if isinstance(block, Text):
+            out.append(cells.markdown(block.markdown, block.id))
+        elif isinstance(block, Code):
+            out.append(cells.code(block.source, block.id))
+        elif isinstance(block, Task):
+            spec = specs.get(block.exercise)
+            number += 1
+            out += [cells.prompt(spec, number), cells.answer(spec), cells.selfcheck(spec),
+                    cells.test(spec)]
+        elif isinstance(block, Written):
+            number += 1
+            out += cells.written(specs.get_written(block.question), number)
+    _covers(lesson, assignment)
+    return cells.notebook(out)
+
+
+def _covers(lesson: Lesson, assignment: specs.Assignment) -> None:
+    tasks = [b.exercise for b in lesson.blocks if isinstance(b, Task)]
+    written = [b.question for b in lesson.blocks if isinstance(b, Written)]
+    if sorted(tasks) != sorted(assignment.exercises) or sorted(written) != sorted(
+            assignment.written):
+        raise ValueError(f"lesson {lesson.assignment!r} does not pose exactly the assignment's "
+                         f"exercises {assignment.exercises} and questions {assignment.written}")
+
+
+def source_path(root: Path, assignment: str) -> Path:
+    return root / "solutions" / assignment / specs.assignment(assignment).notebook
+
+
+def write_sources(root: Path, *, check: bool = False) -> list[Path]:
+    """Write (or, with ``check``, compare) every solutions/ notebook; return stale paths."""
+    stale = []
+    for lesson in LESSONS:
+        path = source_path(root, lesson.assignment)
+        text = nbformat.writes(build_source(lesson)) + "\n"
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(path)
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    return stale

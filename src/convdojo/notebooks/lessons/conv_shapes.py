@@ -1,0 +1,82 @@
+"""The conv_shapes notebook: channels, padding, stride and their combination."""
+
+from __future__ import annotations
+
+from ..lesson import Code, Lesson, Task, Text, Written
+
+IMPORTS = """\
+import torch
+from torch import nn
+from convdojo import check"""
+
+LESSON = Lesson(
+    assignment="conv_shapes",
+    imports=IMPORTS,
+    blocks=(
+        Text("intro", """
+# Convolution shapes: channels, padding and stride
+
+**Learning goals.** After this notebook you can
+
+- read a 4-D image tensor as (N, C, H, W): batch, channels, height, width;
+- choose `in_channels` and `out_channels` of `nn.Conv2d` for a given input and output;
+- predict H and W after a convolution from `kernel_size`, `padding`, `stride` and `dilation`,
+  using PyTorch's own formula, and pick them to reach a target size;
+- count the weights of a convolution layer.
+
+**How this notebook works.** Each exercise gives an input shape and a target shape.
+Replace `None` in the answer cell with your layer and run it. The cell below it
+checks your answer and tells you what is wrong, dimension by dimension. The
+grader later runs the same checks on inputs you have not seen, so aim for a layer
+that follows the rule, not one that only fits the shown numbers.
+Estimated time: 45 minutes.
+
+*Sources: adapted from the course activity "Convolution activity" and the AI Summer
+lesson "Convolution in Practice".*"""),
+        Text("nchw", """
+## Images as tensors
+
+PyTorch stores a batch of images as a tensor of shape (N, C, H, W). Each of the C
+channels is an H × W grid of numbers, a *feature map*; an RGB photo has C = 3.
+You can also read the tensor as a C-dimensional feature vector at every pixel.
+
+A convolution slides a small kernel over H and W only. Each kernel spans **all**
+input channels (a "3×3 kernel" on an RGB image is really 3×3×3) and produces one
+output channel, so a layer with `out_channels=16` holds 16 kernels.
+
+The output size along one spatial dimension is
+
+$$H_{out} = \\left\\lfloor \\frac{H + 2\\cdot\\text{padding} - \\text{dilation}\\cdot(\\text{kernel\\_size} - 1) - 1}{\\text{stride}} \\right\\rfloor + 1$$
+
+The floor matters: PyTorch silently drops the last rows that a strided kernel
+cannot reach."""),
+        Code("worked_example", """\
+# Worked example from the lesson: a 7×7 image and a 3×3 filter.
+# (7 + 2*0 - 1*(3 - 1) - 1) // 1 + 1 = 5
+image = torch.randn(1, 1, 7, 7)
+nn.Conv2d(1, 1, kernel_size=3)(image).shape"""),
+        Task("worked_7x7"),
+        Task("channels"),
+        Task("padding"),
+        Written("explain_valid"),
+        Task("stride"),
+        Written("halving_padding"),
+        Task("combination"),
+        Text("weights_intro", """
+## Weights and parameters
+
+A layer's weights are its kernels. `nn.Conv2d` stores them in one tensor,
+`weight`, and one bias per output channel in `bias`. Knowing their shapes tells
+you how much a layer can learn and how much memory it needs."""),
+        Task("weight_shape"),
+        Task("param_count"),
+        Text("wrap_up", """
+## Wrap-up
+
+- Channels are set by `out_channels`; `in_channels` must match the input.
+- Padding adds border pixels so the kernel can centre on edge pixels; with an odd
+  kernel `k`, `padding=(k-1)//2` keeps the size.
+- Stride skips positions and divides the size, rounding down.
+- Every output size follows the one formula above: when in doubt, fill it in."""),
+    ),
+)
