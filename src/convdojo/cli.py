@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from . import specs
+
 __all__ = ["main"]
 
 # name -> (module, one-line help)
@@ -18,7 +20,7 @@ COMMANDS = {
     "build": ("convdojo.notebooks.cli_build", "rebuild solutions/ notebooks from the specs"),
     "release": ("convdojo.notebooks.cli_release",
                 "generate exercises/ from solutions/ with nbgrader (or --check they are current)"),
-    "check": ("convdojo.cli_check", "check one answer expression against an exercise"),
+    "list": ("convdojo.cli_list", "list the assignments and their exercises"),
     "grade": ("convdojo.grade.cli", "grade a batch of submissions in isolation"),
 }
 
@@ -50,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
+    except (specs.UnknownAssignment, specs.UnknownExercise) as exc:
+        print(f"convdojo: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -255,7 +255,7 @@ halving_padding = WrittenSpec(
     points=2,
 )
 
-SPECS = (channels, padding, stride, combination, worked_7x7, weight_shape, param_count)
+SPECS = (worked_7x7, channels, padding, stride, combination, weight_shape, param_count)
 WRITTEN = (explain_valid, halving_padding)
 ASSIGNMENT = Assignment(
     name="conv_shapes",
