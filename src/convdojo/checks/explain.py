@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 
 from torch import nn
 
@@ -100,12 +101,36 @@ def _trace_axis(layers: Sequence[nn.Module], size: int, axis: int) -> str:
     return "; then ".join(steps) + "." if steps else ""
 
 
-_SEARCH: dict[str, Iterable[int]] = {
+_SEARCH: dict[str, Iterable[object]] = {
     "padding": range(0, 12),
     "stride": range(1, 9),
     "kernel_size": range(1, 12),
     "dilation": range(1, 6),
+    "output_padding": range(0, 8),
+    "ceil_mode": (False, True),
 }
+
+
+def _axis(layer: nn.Module, axis: int) -> tuple[Callable[..., int], dict[str, object]] | None:
+    """The size function of a layer type and its hyperparameters along one axis."""
+    t = type(layer)
+    if t is nn.Conv2d:
+        return shapes.conv_out, _conv_params(layer, axis)
+    if t is nn.ConvTranspose2d:
+        return shapes.conv_transpose_out, dict(
+            kernel_size=_pair(layer.kernel_size)[axis], stride=_pair(layer.stride)[axis],
+            padding=_pair(layer.padding)[axis], dilation=_pair(layer.dilation)[axis],
+            output_padding=_pair(layer.output_padding)[axis])
+    if t in (nn.MaxPool2d, nn.AvgPool2d):
+        stride = layer.stride if layer.stride is not None else layer.kernel_size
+        params: dict[str, object] = dict(
+            kernel_size=_pair(layer.kernel_size)[axis], stride=_pair(stride)[axis],
+            padding=_pair(layer.padding)[axis], ceil_mode=bool(layer.ceil_mode))
+        if t is nn.AvgPool2d:
+            return shapes.avgpool_out, params
+        # A dilated pooling window is rare; never suggest it, but honour the layer's own.
+        return partial(shapes.pool_out, dilation=_pair(layer.dilation)[axis]), params
+    return None
 
 
 def reconsider(
@@ -113,25 +138,31 @@ def reconsider(
     cases: Sequence[tuple[Shape, Shape]],
     fixed: set[str],
 ) -> list[str]:
-    """Hyperparameters of a Conv2d that, changed alone, would make every case right."""
-    if type(layer) is not nn.Conv2d:
+    """Hyperparameters of a conv, transposed conv or pooling layer that, changed alone,
+    would make every case right."""
+    per_axis = [_axis(layer, 0), _axis(layer, 1)]
+    if per_axis[0] is None or per_axis[1] is None:
         return []
+    if _all_right(_with(per_axis, "", None), cases):  # type: ignore[arg-type]
+        return []  # the sizes are right already: the problem lies elsewhere (channels)
     fits: list[str] = []
     for attr, values in _SEARCH.items():
-        if attr in fixed or (attr == "padding" and "padding_px" in fixed):
+        if attr not in per_axis[0][1] or attr in fixed or (
+                attr == "padding" and "padding_px" in fixed):
             continue
-        if any(_all_right(_with(layer, attr, v), cases) for v in values):
+        if any(_all_right(_with(per_axis, attr, v), cases) for v in values):  # type: ignore[arg-type]
             fits.append(attr)
     return fits
 
 
-def _with(layer: nn.Conv2d, attr: str, value: int) -> Callable[[int, int], int]:
-    per_axis = (_conv_params(layer, 0), _conv_params(layer, 1))
-
+def _with(per_axis: list[tuple[Callable[..., int], dict[str, object]]], attr: str,
+          value: object) -> Callable[[int, int], int]:
     def size(n: int, axis: int) -> int:
-        p = dict(per_axis[axis])
-        p[attr] = value
-        return shapes.conv_out(n, **p)  # type: ignore[arg-type]
+        fn, params = per_axis[axis]
+        p = dict(params)
+        if attr:
+            p[attr] = value
+        return fn(n, **p)
 
     return size
 
@@ -141,4 +172,3 @@ def _all_right(size: Callable[[int, int], int], cases: Sequence[tuple[Shape, Sha
         return all(size(s[2], 0) == w[2] and size(s[3], 1) == w[3] for s, w in cases)
     except ValueError:
         return False
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import functools
 
 import torch
@@ -11,9 +12,11 @@ from torch import nn
 from ..specs.model import LayerSpec, Variant
 from ..specs.rules import RAISES, Shape
 from .explain import explain_dims, reconsider
-from .reference import has_reference, reference
+from .extras import gate_findings, model_findings, target_findings
+from .reference import has_tree_reference, reference_tree
 from .result import CheckResult, Finding
 from .structure import attribute, leaves, tampering, type_name
+from .trace import has_templates, shape_story, why_it_fails
 
 __all__ = ["check_layer"]
 
@@ -85,6 +88,25 @@ def _run(model: nn.Module, x: torch.Tensor) -> torch.Tensor | Exception:
         return exc
 
 
+def _with_input(model: nn.Module, v: Variant, device: torch.device,
+                seed: int) -> tuple[torch.Tensor, torch.Tensor | Exception]:
+    x = _input(v.input_shape, device, seed)
+    return x, _run(model, x)
+
+
+def _same_as_before(finding: Finding, said: set[str]) -> Finding:
+    """Shorten an error already explained for an earlier input ('torch raised ...')."""
+    if finding.passed or finding.hidden or " torch raised " not in finding.message:
+        return finding
+    where, body = finding.message.split(" torch raised ", 1)
+    kind = re.sub(r"\d+", "#", body)  # the same error on another size is the same lesson
+    if kind in said:
+        same = "error" if body in said else "kind of error, for the same reason"
+        return Finding(finding.group, False, f"{where} torch raised the same {same}.")
+    said.update((kind, body))
+    return finding
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"
@@ -100,8 +122,9 @@ def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Vari
     if want is RAISES:
         if isinstance(got, Exception):
             return Finding(group, True, f"{where} torch refuses, as it should.", v.hidden)
-        return Finding(group, False, f"{where} torch should refuse the input (the kernel "
-                       f"does not fit), but your layer returned {tuple(got.shape)}.", v.hidden)
+        return Finding(group, False, f"{where} torch should refuse the input (it does not "
+                       f"fit the layers), but your answer returned {tuple(got.shape)}.",
+                       v.hidden)
     if isinstance(got, Exception):
         first = layers[0] if layers else None
         cin = getattr(first, "in_channels", None)
@@ -109,7 +132,10 @@ def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Vari
             msg = (f"in_channels is {cin}, but the input has {v.input_shape[1]} channels: "
                    "in_channels must equal the input's C.")
         else:
-            msg = f"torch raised {_first_line(got)}"
+            # torch's message may quote the input's sizes: for a hidden input, only its type.
+            msg = f"torch raised {type(got).__name__ if v.hidden else _first_line(got)}"
+            why = why_it_fails(model, spec.container_types, tuple(v.input_shape), v.hidden)
+            msg += f". {why}" if why else ""
         return Finding(group, False, f"{where} {msg}", v.hidden)
     if not isinstance(got, torch.Tensor):
         return Finding(group, False, f"{where} the layer returned a {type(got).__name__}, "
@@ -123,7 +149,10 @@ def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Vari
         return Finding(group, False, f"{where} the output has the wrong "
                        f"{', '.join(wrong) or 'number of dimensions'} (rule: {spec.rule.text}). "
                        "Your layer may be right only for the sizes you have seen.", True)
-    details = explain_dims(layers, tuple(v.input_shape), got_shape, tuple(want))
+    if has_templates(model, spec.container_types):
+        details = [shape_story(model, spec.container_types, tuple(v.input_shape))]
+    else:
+        details = explain_dims(layers, tuple(v.input_shape), got_shape, tuple(want))
     return Finding(group, False, f"{where} expected {tuple(want)}, got {got_shape}. "
                    + " ".join(details), False)
 
@@ -135,9 +164,9 @@ def _values(model: nn.Module, layers: list[nn.Module], spec: LayerSpec,
     y = _run(model, x)
     if not isinstance(y, torch.Tensor):
         return out  # the shape findings already explain this
-    if all(has_reference(m) for m in layers):
+    if has_tree_reference(model, spec.container_types):
         with torch.no_grad():
-            ref = reference(layers, x)
+            ref = reference_tree(model, spec.container_types, x)
         same = ref.shape == y.shape and torch.allclose(y, ref, rtol=1e-4, atol=1e-5)
         out.append(Finding("values", same,
                            "The values match the functional reference computed with your own "
@@ -185,15 +214,19 @@ def _gradients(model: nn.Module, x: torch.Tensor) -> Finding:
 def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,
                 hidden: bool) -> CheckResult:
     findings, layers = _structure(spec, answer)
+    if not findings:
+        findings = gate_findings(spec, answer)
     if findings:
         return CheckResult.from_findings(spec.id, spec.points, findings, on_pass=[],
                                          on_fail=[])
-    findings += _constraints(spec, layers)
+    findings += _constraints(spec, layers) + model_findings(spec, answer)
     model = copy.deepcopy(answer).to(device).eval()
     layers = leaves(model, spec.container_types)
     variants = spec.all_variants(hidden)
+    said: set[str] = set()
     for i, v in enumerate(variants):
-        findings.append(_variant(spec, model, layers, v, device, seed=100 + i))
+        findings.append(_same_as_before(_variant(spec, model, layers, v, device, seed=100 + i),
+                                        said))
     shape_failed = any(not f.passed for f in findings if f.group in ("shape", "variants"))
     on_fail: list[str] = []
     if shape_failed and len(layers) == 1:
@@ -209,6 +242,8 @@ def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,
         on_fail.append("Values and gradients are not checked on the meta device.")
     else:
         findings += _values(model, layers, spec, device)
+        findings += target_findings(
+            spec, variants, lambda v: _with_input(model, v, device, 100 + variants.index(v)))
     if shape_failed and spec.hints:
         on_fail.append("Hint: " + spec.hints[-1])
     seen = [v for v in variants if not v.hidden and v.label != "shown input"]

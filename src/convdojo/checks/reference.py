@@ -8,7 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["reference", "has_reference"]
+from ..templates import DownBlock
+
+__all__ = ["reference", "reference_tree", "has_reference", "has_tree_reference"]
 
 
 def _conv(layer: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
@@ -55,3 +57,35 @@ def reference(layers: list[nn.Module], x: torch.Tensor) -> torch.Tensor:
     for layer in layers:
         x = _REFS[type(layer)](layer, x)
     return x
+
+
+def _sequential(module: nn.Module, containers: tuple[type, ...], x: torch.Tensor) -> torch.Tensor:
+    for child in module.children():
+        x = reference_tree(child, containers, x)
+    return x
+
+
+# The fixed forward pass of every container an answer may use, recomputed from its children.
+_CONTAINERS: dict[type, Callable[[nn.Module, tuple[type, ...], torch.Tensor], torch.Tensor]] = {
+    nn.Sequential: _sequential,
+    DownBlock: lambda m, c, x: F.relu(reference_tree(m.main, c, x)
+                                      + reference_tree(m.shortcut, c, x)),
+}
+
+
+def reference_tree(module: nn.Module, containers: tuple[type, ...],
+                   x: torch.Tensor) -> torch.Tensor:
+    """Recompute a module tree: containers by their fixed forward, leaves by their reference."""
+    t = type(module)
+    if t in containers:
+        return _CONTAINERS[t](module, containers, x)
+    return _REFS[t](module, x)
+
+
+def has_tree_reference(module: nn.Module, containers: tuple[type, ...]) -> bool:
+    """Whether every container and leaf of the tree has a reference."""
+    t = type(module)
+    if t in containers:
+        return t in _CONTAINERS and all(has_tree_reference(c, containers)
+                                        for c in module.children())
+    return t in _REFS

@@ -9,6 +9,7 @@ from torch import nn
 from torch.nn.modules import module as _module_mod
 
 from ..shapes import resolve_padding
+from ..templates import TEMPLATES
 
 __all__ = ["leaves", "tampering", "attribute", "describe", "type_name"]
 
@@ -17,7 +18,7 @@ _PRISTINE_FORWARD = {
     cls: cls.__dict__.get("forward")
     for cls in (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
                 nn.AdaptiveMaxPool2d, nn.Linear, nn.Flatten, nn.ReLU, nn.Sequential,
-                nn.Identity, nn.BatchNorm2d, nn.ZeroPad2d, nn.Dropout)
+                nn.Identity, nn.BatchNorm2d, nn.ZeroPad2d, nn.Dropout) + TEMPLATES
 }
 _PRISTINE_CALL = nn.Module.__call__
 _HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",

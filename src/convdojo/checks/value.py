@@ -8,7 +8,18 @@ from typing import Any
 from ..specs.model import FunctionSpec, Mistake, ValueSpec
 from .result import CheckResult, Finding
 
-__all__ = ["check_value", "check_function"]
+__all__ = ["check_value", "check_function", "show"]
+
+
+def show(value: Any) -> str:
+    """A short description: arrays and tensors by shape and dtype, not by their numbers."""
+    shape = getattr(value, "shape", None)
+    dtype = getattr(value, "dtype", None)
+    if shape is not None and dtype is not None and not isinstance(value, (int, float)):
+        kind = "tensor" if type(value).__module__.startswith("torch") else "array"
+        return f"{kind} of shape {tuple(int(d) for d in shape)}, {str(dtype).replace('torch.', '')}"
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _lesson(mistakes: tuple[Mistake, ...], value: Any) -> str | None:
@@ -24,6 +35,8 @@ def _lesson(mistakes: tuple[Mistake, ...], value: Any) -> str | None:
 def check_value(spec: ValueSpec, answer: Any) -> CheckResult:
     want = spec.normalize(spec.expected())
     got = spec.normalize(answer)
+    if isinstance(want, dict) and isinstance(got, dict):
+        return _check_dict(spec, got, want)
     if type(got) is not type(want):
         msg = (f"{spec.answer_name} is a {type(answer).__name__} ({answer!r}); the answer is "
                f"a {type(want).__name__}.")
@@ -41,13 +54,40 @@ def check_value(spec: ValueSpec, answer: Any) -> CheckResult:
                                      on_pass=[], on_fail=list(spec.hints[:1]))
 
 
+def _check_dict(spec: ValueSpec, got: dict, want: dict) -> CheckResult:
+    """A quiz: one finding per key, so each item earns its share of the points.
+
+    A dict spec's mistakes are matched against ``(key, value)`` pairs.
+    """
+    findings = []
+    for key, expected in want.items():
+        if key not in got:
+            findings.append(Finding("values", False, f"{key!r} is missing from "
+                                    f"{spec.answer_name}; it needs an answer."))
+            continue
+        value = got[key]
+        if value == expected and type(value) is type(expected):
+            findings.append(Finding("values", True, f"{key!r}: right."))
+            continue
+        lesson = _lesson(spec.mistakes, (key, value))
+        findings.append(Finding("values", False, f"{key!r}: {value!r} is not right. "
+                                + (lesson or "Work it out with the formula, or run it.")))
+    extra = sorted(str(k) for k in got if k not in want)
+    on_fail = list(spec.hints[:1])
+    if extra:
+        on_fail.append(f"Ignored keys that are not asked for: {', '.join(extra)}.")
+    return CheckResult.from_findings(spec.id, spec.points, findings,
+                                     on_pass=[f"All {len(want)} answers are right."],
+                                     on_fail=on_fail)
+
+
 def check_function(spec: FunctionSpec, answer: Callable[..., Any], hidden: bool) -> CheckResult:
     findings: list[Finding] = []
     for args, kwargs, is_hidden in spec.cases:
         if is_hidden and not hidden:
             continue
-        call = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
-        where = "a hidden case" if is_hidden else f"{spec.answer_name}({call})"
+        call = ", ".join([show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()])
+        where = "A hidden case" if is_hidden else f"{spec.answer_name}({call})"
         want = spec.reference(*args, **kwargs)
         try:
             got = answer(*args, **kwargs)
@@ -61,7 +101,7 @@ def check_function(spec: FunctionSpec, answer: Callable[..., Any], hidden: bool)
             continue
         lesson = _lesson(spec.mistakes, (args, kwargs, got))
         text = (f"{where} gave a wrong result." if is_hidden
-                else f"{where} returned {got!r}, expected {want!r}.")
+                else f"{where} returned {show(got)}, expected {show(want)}.")
         findings.append(Finding("values", False, text + (f" {lesson}" if lesson else ""),
                                 is_hidden))
     n_hidden = sum(1 for *_, h in spec.cases if h)

@@ -1,0 +1,323 @@
+"""Modern convolutions: dilation, 1×1, depthwise and separable, transposed; parameter counts.
+
+Catalogue items DL-1, CH-2, GR-1, GR-2, PC-1, TC-1, TC-2 and W12/W13.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from . import matchers as m
+from .extras import as_shape
+from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, ValueSpec,
+                    WrittenSpec)
+from .rules import KEEP, spatial, times
+from .variants import hidden, public, random_hidden
+
+CONV = (nn.Conv2d,)
+TCONV = (nn.ConvTranspose2d,)
+ZEROS = Constraint("padding_mode", ("zeros",), "zero padding (the default padding_mode)")
+
+
+def _io(cin: int, cout: int, layer: int = 0) -> tuple[Constraint, Constraint]:
+    return (Constraint("in_channels", (cin,), f"in_channels {cin}", layer),
+            Constraint("out_channels", (cout,), f"{cout} output channels", layer))
+
+
+DILATED_RULE = spatial(None, KEEP)
+dilated_conv = LayerSpec(
+    id="dilated_conv",
+    title="Dilation: a wider view with the same 9 weights",
+    prompt=(
+        "Create a 3×3 convolution with dilation 2, 16 channels in and out, that keeps H "
+        "and W. Dilation spreads the 9 taps of the kernel two pixels apart, so they cover "
+        "a 5×5 area."
+    ),
+    answer_name="conv",
+    points=2,
+    solution="conv = nn.Conv2d(16, 16, kernel_size=3, dilation=2, padding=2)",
+    hints=(
+        "A dilated kernel spans dilation·(kernel_size − 1) + 1 pixels.",
+        "Keeping the size needs padding = (span − 1) / 2 on each side.",
+    ),
+    input_shape=(1, 16, 32, 32),
+    rule=DILATED_RULE,
+    layer_types=CONV,
+    constraints=_io(16, 16) + (
+        Constraint("kernel_size", ((3, 3),), "a 3×3 kernel"),
+        Constraint("dilation", ((2, 2),), "dilation 2"),
+        ZEROS,
+    ),
+    variants=public(((2, 16, 9, 9), "odd size"), ((1, 16, 5, 12), "non-square"))
+    + hidden(((3, 16, 1, 1), "a 1×1 image"), ((1, 16, 7, 20), "non-square, odd"))
+    + random_hidden(DILATED_RULE, 16, seed=701, low=1),
+)
+
+POINT_RULE = spatial(32, KEEP)
+pointwise_conv = LayerSpec(
+    id="pointwise_conv",
+    title="1×1 convolution: mixing channels",
+    prompt=(
+        "Create a layer that mixes 64 channels into 32 at every pixel independently, "
+        "keeping H and W: each output pixel must depend only on the 64 values at the same "
+        "position. It has 64·32 weights plus 32 biases = 2080 parameters."
+    ),
+    answer_name="mix",
+    points=2,
+    solution="mix = nn.Conv2d(64, 32, kernel_size=1)",
+    hints=("Which kernel size looks at one pixel only?",),
+    input_shape=(2, 64, 28, 28),
+    rule=POINT_RULE,
+    layer_types=CONV,
+    constraints=_io(64, 32) + (
+        Constraint("kernel_size", ((1, 1),), "one pixel at a time (a 1×1 kernel)"),
+        Constraint("params", (2080,), "2080 parameters (64·32 weights + 32 biases)"),
+    ),
+    variants=public(((1, 64, 7, 9), "batch 1, non-square"), ((5, 64, 1, 1), "a 1×1 image"))
+    + hidden(((3, 64, 13, 13), "odd size"), ((1, 64, 2, 31), "non-square"))
+    + random_hidden(POINT_RULE, 64, seed=702, low=1),
+)
+
+DEPTH_RULE = spatial(None, KEEP)
+depthwise_conv = LayerSpec(
+    id="depthwise_conv",
+    title="Depthwise convolution",
+    prompt=(
+        "Create a depthwise 3×3 convolution on 32 channels that keeps H and W: each output "
+        "channel filters only its own input channel. Such a layer has one 3×3 filter and "
+        "one bias per channel, 32·9 + 32 = 320 parameters; a standard 3×3 convolution "
+        "32 → 32 has 9248."
+    ),
+    answer_name="depthwise",
+    points=2,
+    solution="depthwise = nn.Conv2d(32, 32, kernel_size=3, padding=1, groups=32)",
+    hints=(
+        "nn.Conv2d's groups splits the channels into groups that do not see each other.",
+        "With groups = in_channels, every filter sees exactly one channel.",
+    ),
+    input_shape=(2, 32, 28, 28),
+    rule=DEPTH_RULE,
+    layer_types=CONV,
+    constraints=_io(32, 32) + (
+        Constraint("kernel_size", ((3, 3),), "a 3×3 kernel"),
+        Constraint("params", (320,), "320 parameters (one 3×3 filter and one bias per "
+                   "channel)"),
+        ZEROS,
+    ),
+    variants=public(((1, 32, 5, 7), "batch 1, non-square, odd"))
+    + hidden(((3, 32, 1, 1), "a 1×1 image"), ((2, 32, 16, 9), "non-square"))
+    + random_hidden(DEPTH_RULE, 32, seed=703, low=1),
+)
+
+SEP_RULE = spatial(64, KEEP)
+separable_conv = LayerSpec(
+    id="separable_conv",
+    title="Depthwise-separable convolution (MobileNet)",
+    prompt=(
+        "Replace a standard 3×3 convolution 32 → 64 (18,496 parameters) by an "
+        "`nn.Sequential` of two convolutions that keeps H and W: a depthwise 3×3 on the 32 "
+        "channels (320 parameters), then a pointwise 1×1 from 32 to 64 channels "
+        "(2112 parameters). Both with a bias."
+    ),
+    answer_name="separable",
+    points=3,
+    solution=(
+        "separable = nn.Sequential(\n"
+        "    nn.Conv2d(32, 32, kernel_size=3, padding=1, groups=32),\n"
+        "    nn.Conv2d(32, 64, kernel_size=1),\n"
+        ")"
+    ),
+    hints=("First filter each channel on its own, then mix channels per pixel.",),
+    input_shape=(2, 32, 28, 28),
+    rule=SEP_RULE,
+    layer_types=CONV,
+    container_types=(nn.Sequential,),
+    min_layers=2,
+    max_layers=2,
+    constraints=(
+        Constraint("params", (320,), "a depthwise 3×3 first: 32 filters of 1×3×3 plus 32 "
+                   "biases = 320 parameters", 0),
+        Constraint("kernel_size", ((3, 3),), "a 3×3 kernel in the first layer", 0),
+        Constraint("params", (2112,), "a pointwise 1×1 second: 64·32 weights plus 64 biases "
+                   "= 2112 parameters", 1),
+        Constraint("kernel_size", ((1, 1),), "a 1×1 kernel in the second layer", 1),
+    ),
+    variants=public(((1, 32, 9, 13), "batch 1, non-square, odd"))
+    + hidden(((2, 32, 1, 1), "a 1×1 image"), ((1, 32, 12, 5), "non-square"))
+    + random_hidden(SEP_RULE, 32, seed=704, low=1),
+)
+
+
+conv_params = FunctionSpec(
+    id="conv_params",
+    title="Count the parameters of any convolution",
+    prompt=(
+        "Write `conv_params(in_channels, out_channels, kernel_size, bias=True, groups=1)` "
+        "that returns the number of learnable parameters of `nn.Conv2d` with these "
+        "arguments, without building the layer. `kernel_size` is an int or a pair "
+        "(kh, kw). The grader compares your count with `sum(p.numel() for p in "
+        "layer.parameters())` of real layers, including cases you have not seen."
+    ),
+    answer_name="conv_params",
+    points=3,
+    solution=(
+        "def conv_params(in_channels, out_channels, kernel_size, bias=True, groups=1):\n"
+        "    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) "
+        "else kernel_size\n"
+        "    weights = out_channels * (in_channels // groups) * kh * kw\n"
+        "    return weights + (out_channels if bias else 0)"
+    ),
+    hints=("The weight tensor has shape (out_channels, in_channels // groups, kh, kw).",),
+    cases=(
+        ((3, 16, 3), {}, False),
+        ((3, 16, 3), {"bias": False}, False),
+        ((64, 128, 3), {"groups": 4}, False),
+        ((3, 16, (3, 5)), {}, False),
+        ((1, 6, 5), {}, True),
+        ((8, 16, 3), {}, True),
+        ((32, 32, 3), {"groups": 32}, True),
+        ((16, 32, (1, 7)), {"bias": False, "groups": 2}, True),
+        ((6, 9, (4, 2)), {"groups": 3}, True),
+        ((64, 32, 1), {}, True),
+    ),
+    reference=m.real_conv_params,
+    mistakes=(
+        Mistake(m.params_if({"bias": False}),
+                "It looks like the bias is missing: with bias=True each output channel adds "
+                "one parameter."),
+        Mistake(m.params_if({"bias": True}),
+                "With bias=False there is no bias to count."),
+        Mistake(m.params_if({"groups": 1}),
+                "It looks like groups is ignored: with groups=g each filter sees only "
+                "in_channels // g input channels."),
+        Mistake(m.square_kernel,
+                "A non-square kernel (kh, kw) has kh·kw weights per channel; use both sides."),
+    ),
+)
+
+UP_RULE = spatial(32, times(2))
+upsample_transposed = LayerSpec(
+    id="upsample_transposed",
+    title="Transposed convolution: learnable ×2 upsampling",
+    prompt=(
+        "Create a transposed convolution that doubles H and W and turns 64 channels into "
+        "32, as in the decoder of a U-Net."
+    ),
+    answer_name="up",
+    points=2,
+    solution="up = nn.ConvTranspose2d(64, 32, kernel_size=2, stride=2)",
+    hints=(
+        "ConvTranspose2d's output size is (H − 1)·stride − 2·padding + "
+        "dilation·(kernel_size − 1) + output_padding + 1.",
+        "With stride 2, which kernel size makes the windows tile the output exactly?",
+    ),
+    input_shape=(1, 64, 16, 16),
+    rule=UP_RULE,
+    layer_types=TCONV,
+    constraints=_io(64, 32),
+    variants=public(((2, 64, 7, 7), "odd size"), ((1, 64, 1, 5), "non-square, one row"))
+    + hidden(((3, 64, 1, 1), "a 1×1 image"), ((1, 64, 10, 3), "non-square"))
+    + random_hidden(UP_RULE, 64, seed=705, low=1),
+)
+
+tconv_weight_shape = ValueSpec(
+    id="tconv_weight_shape",
+    title="Weight shape of a transposed convolution",
+    prompt=(
+        "Write the shape of `nn.ConvTranspose2d(64, 32, kernel_size=2, stride=2).weight` "
+        "as a tuple, without running it. Careful: it is not stored like `nn.Conv2d`'s."
+    ),
+    answer_name="tconv_shape",
+    points=1,
+    solution="tconv_shape = (64, 32, 2, 2)",
+    expected=lambda: tuple(nn.ConvTranspose2d(64, 32, kernel_size=2, stride=2).weight.shape),
+    normalize=as_shape,
+    mistakes=(
+        Mistake(lambda v: v == (32, 64, 2, 2),
+                "That is nn.Conv2d's order (out, in, kh, kw). A transposed convolution is the "
+                "gradient of the convolution that maps 32 channels to 64, and stores that "
+                "convolution's weight: (in_channels, out_channels // groups, kh, kw)."),
+        Mistake(lambda v: isinstance(v, tuple) and len(v) == 3,
+                "Every filter has a channel dimension too: the weight is 4-D."),
+    ),
+)
+
+UNDO_RULE = spatial(8, times(2))
+undo_downsample = LayerSpec(
+    id="undo_downsample",
+    title="output_padding: undo a stride-2 convolution",
+    prompt=(
+        "An encoder used `nn.Conv2d(8, 16, kernel_size=3, stride=2, padding=1)`, which maps "
+        "8×8 to 4×4. Create the transposed convolution with the same kernel size, stride "
+        "and padding that maps 16 channels back to 8 and 4×4 back to **8×8**: exactly "
+        "twice the input size, for any input."
+    ),
+    answer_name="up",
+    points=2,
+    solution=(
+        "up = nn.ConvTranspose2d(16, 8, kernel_size=3, stride=2, padding=1, output_padding=1)"
+    ),
+    hints=(
+        "The convolution maps both 7×7 and 8×8 to 4×4, so going back is ambiguous.",
+        "ConvTranspose2d's output_padding picks the larger of the possible sizes.",
+    ),
+    input_shape=(1, 16, 4, 4),
+    rule=UNDO_RULE,
+    layer_types=TCONV,
+    constraints=_io(16, 8) + (
+        Constraint("kernel_size", ((3, 3),), "the encoder's 3×3 kernel"),
+        Constraint("stride", ((2, 2),), "the encoder's stride 2"),
+        Constraint("padding", ((1, 1),), "the encoder's padding 1"),
+    ),
+    variants=public(((1, 16, 5, 5), "odd size"), ((2, 16, 1, 3), "non-square"))
+    + hidden(((3, 16, 7, 2), "non-square, odd"), ((1, 16, 1, 1), "a 1×1 map"))
+    + random_hidden(UNDO_RULE, 16, seed=706, low=1),
+)
+
+separable_savings = WrittenSpec(
+    id="separable_savings",
+    title="Where do the separable savings come from?",
+    prompt=(
+        "Your separable block has 2432 parameters, the standard 3×3 convolution 32 → 64 has "
+        "18,496. Derive both counts, give the ratio for C_in → C_out channels and a k×k "
+        "kernel (ignore biases), and say what the separable block cannot represent."
+    ),
+    rubric=(
+        "Full marks (3): standard 64·32·9 + 64 = 18,496; separable 32·9 + 32 + 64·32 + 64 = "
+        "2432 (1 pt). Ratio (C_in·k² + C_in·C_out) / (C_in·C_out·k²) = 1/C_out + 1/k², "
+        "about 1/9 + 1/64 here (1 pt). It cannot mix channels and space jointly: every "
+        "output is a channel mix of per-channel spatial filters, a rank-limited "
+        "factorisation of the full kernel (1 pt)."
+    ),
+    points=3,
+)
+
+not_an_inverse = WrittenSpec(
+    id="not_an_inverse",
+    title="Transposed is not inverse",
+    prompt=(
+        "Why is a transposed convolution not the inverse of the convolution it mirrors? "
+        "Use the k3/s2/p1 convolution, which maps both 7×7 and 8×8 to 4×4, to explain why "
+        "`output_padding` exists."
+    ),
+    rubric=(
+        "Full marks (2): it restores the shape, not the values: it is the convolution's "
+        "transpose (gradient) with its own learned weights, not its inverse (1 pt). Because "
+        "of the floor in the output formula several input sizes give the same output size, "
+        "so the transposed layer cannot know which to return; output_padding adds rows and "
+        "columns on one side to pick 8 rather than 7 (1 pt)."
+    ),
+    points=2,
+)
+
+SPECS = (dilated_conv, pointwise_conv, depthwise_conv, separable_conv, conv_params,
+         upsample_transposed, tconv_weight_shape, undo_downsample)
+WRITTEN = (separable_savings, not_an_inverse)
+ASSIGNMENT = Assignment(
+    name="modern_convs",
+    title="Modern convolutions: dilation, 1×1, groups and transposed convolutions",
+    notebook="modern_convs.ipynb",
+    exercises=tuple(s.id for s in SPECS),
+    written=tuple(w.id for w in WRITTEN),
+    minutes=60,
+)

@@ -1,0 +1,326 @@
+"""Stacking layers: channels-last input, LeNet and its flatten, receptive fields, a residual block.
+
+Catalogue items CL-1, SK-1, RF-1, SK-4 and W4/W7/W8/W16.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from torch import nn
+
+from ..templates import DownBlock
+from . import matchers as m
+from .extras import ExtraLayerSpec, ModelCheck, as_shape, key_is
+from .model import Assignment, FunctionSpec, Mistake, ValueSpec, WrittenSpec
+from .rules import CEIL_HALF, KEEP, Rule, spatial
+from .variants import hidden, public, random_hidden
+
+# --- channels-last ----------------------------------------------------------------------
+
+
+channels_last = FunctionSpec(
+    id="channels_last",
+    title="From a channels-last image to an NCHW tensor",
+    prompt=(
+        "Image libraries (PIL, OpenCV, matplotlib) give an H×W×C NumPy array; a batch of "
+        "them is N×H×W×C. Write `to_nchw(image)` that returns the float32 tensor of shape "
+        "(1, C, H, W) for one image, or (N, C, H, W) for a batch, ready for `nn.Conv2d`. "
+        "Keep the values as they are (no scaling to [0, 1]). The grader compares values, "
+        "not only the shape. The shown cases use `np.arange(H*W*C) % 251` reshaped to "
+        "(H, W, C) or (N, H, W, C), as uint8 or float64."
+    ),
+    answer_name="to_nchw",
+    points=3,
+    solution=(
+        "def to_nchw(image):\n"
+        "    t = torch.from_numpy(image)\n"
+        "    if t.dim() == 3:\n"
+        "        t = t.unsqueeze(0)  # (1, H, W, C)\n"
+        "    return t.permute(0, 3, 1, 2).float()"
+    ),
+    hints=("A reshape keeps the order of the numbers in memory; moving an axis needs "
+           "permute.",),
+    cases=(
+        ((m.arange_image(4, 6, 3),), {}, False),
+        ((m.arange_image(2, 3, 5, 3, dtype=np.float64),), {}, False),
+        ((m.random_image(5, 5, 3, dtype=np.uint8),), {}, True),
+        ((m.random_image(7, 3, 3, dtype=np.float32),), {}, True),
+        ((m.random_image(3, 2, 9, 1, dtype=np.uint8),), {}, True),
+        ((m.random_image(1, 8, 4, 4, dtype=np.float64),), {}, True),
+    ),
+    reference=m.to_nchw,
+    compare=m.same_tensor,
+    mistakes=(
+        Mistake(m.reshaped,
+                "Right shape, scrambled values: reshape/view reinterprets the numbers in "
+                "their H, W, C memory order instead of moving the channel axis. Use "
+                "permute."),
+        Mistake(m.swapped_hw,
+                "H and W are swapped: the channel axis must move to the front while H "
+                "stays before W (permute(2, 0, 1), not (2, 1, 0))."),
+        Mistake(m.wrong_dtype,
+                "The values are right but the dtype is not float32: nn.Conv2d's weights are "
+                "float32, so convert with .float()."),
+        Mistake(m.no_batch,
+                "The batch dimension is missing: one image becomes a batch of one, "
+                "(1, C, H, W)."),
+        Mistake(m.scaled,
+                "You divided by 255: this exercise keeps the values unchanged."),
+    ),
+)
+
+# --- LeNet ------------------------------------------------------------------------------
+
+
+LENET_RULE = Rule("(N, 10): N kept; 28×28 (up to 31×31) images flatten to 16×5×5 = 400 "
+                  "features, other sizes do not fit nn.Linear(400, 120)",
+                  m.lenet_rule, lambda s: len(s) == 4 and s[1] == 1, "1-channel images")
+lenet = ExtraLayerSpec(
+    id="lenet",
+    title="LeNet: the flattened size must fit every batch",
+    prompt=(
+        "Build LeNet for 28×28 MNIST digits as one `nn.Sequential`, in this order: "
+        "`Conv2d(1, 6, 5, padding=2)`, ReLU, 2×2 max pool, `Conv2d(6, 16, 5)`, ReLU, 2×2 max "
+        "pool, `nn.Flatten()`, `Linear(?, 120)`, ReLU, `Linear(120, 84)`, ReLU, "
+        "`Linear(84, 10)`. Work out `?`. The network must give one row of 10 logits per "
+        "image for every batch size."
+    ),
+    answer_name="lenet",
+    points=3,
+    solution=(
+        "lenet = nn.Sequential(\n"
+        "    nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(), nn.MaxPool2d(2),\n"
+        "    nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),\n"
+        "    nn.Flatten(),\n"
+        "    nn.Linear(16 * 5 * 5, 120), nn.ReLU(),\n"
+        "    nn.Linear(120, 84), nn.ReLU(),\n"
+        "    nn.Linear(84, 10),\n"
+        ")"
+    ),
+    hints=(
+        "Follow H through each layer: 28 → 28 → 14 → 10 → 5.",
+        "nn.Flatten() keeps dimension 0 (the batch) and flattens C×H×W.",
+    ),
+    input_shape=(4, 1, 28, 28),
+    rule=LENET_RULE,
+    layer_types=(nn.Conv2d, nn.ReLU, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, nn.Linear),
+    container_types=(nn.Sequential,),
+    min_layers=1,
+    max_layers=20,
+    variants=public(((1, 1, 28, 28), "batch 1"), ((25, 1, 28, 28), "batch 25"),
+                    ((2, 1, 32, 32), "a 32×32 image: it does not flatten to 400, so torch "
+                     "must refuse"))
+    + hidden(((7, 1, 28, 28), "batch 7"), ((3, 1, 29, 30), "non-square, odd"),
+             ((1, 1, 31, 28), "non-square")),
+    model_checks=(ModelCheck("the layer order", m.lenet_plan), ModelCheck("the convolutions",
+                                                                   m.lenet_convs)),
+)
+
+
+flatten_batch = ValueSpec(
+    id="flatten_batch",
+    title="How view(-1, 400) corrupts a batch",
+    prompt=(
+        "Without padding in the first convolution, LeNet's features for a batch of 25 "
+        "images have shape (25, 16, 4, 4). A network written with `x.view(-1, 400)` does "
+        "not crash on them. Predict both shapes:\n\n"
+        "```python\nflat = {\"view\": features.view(-1, 400).shape, "
+        "\"flatten\": features.flatten(1).shape}\n```\n\nWrite them as tuples."
+    ),
+    answer_name="flat",
+    points=2,
+    solution='flat = {"view": (16, 400), "flatten": (25, 256)}',
+    hints=("-1 means: whatever makes the total number of elements fit.",),
+    expected=m.flatten_shapes,
+    normalize=lambda v: {k: as_shape(x) for k, x in v.items()} if isinstance(v, dict) else v,
+    mistakes=(
+        Mistake(key_is("view", lambda v: v == (25, 400)),
+                "view does not know where one image ends: 25·16·4·4 = 6400 numbers make "
+                "6400 / 400 = 16 rows, each mixing parts of different images. Batch 4 would "
+                "crash (1024 is not a multiple of 400); batch 25 silently gives wrong rows."),
+        Mistake(key_is("view", lambda v: v == (25, 256)),
+                "That is what flatten(1) gives; view(-1, 400) forces 400 columns."),
+        Mistake(key_is("flatten", lambda v: v in ((25, 400), (16, 400))),
+                "flatten(1) keeps the batch and flattens each image's 16·4·4 = 256 features; "
+                "that is the size nn.Linear must then take."),
+        Mistake(key_is("flatten", lambda v: v == (6400,)),
+                "flatten() with no argument also flattens the batch; flatten(1) keeps it."),
+    ),
+)
+
+# --- receptive field --------------------------------------------------------------------
+
+
+receptive_field = FunctionSpec(
+    id="receptive_field",
+    title="The receptive field of a stack",
+    prompt=(
+        "Write `receptive_field(layers)`: `layers` lists the convolutions of a stack, input "
+        "first, as `(kernel_size, stride, dilation)` tuples; return how many input pixels "
+        "(along one side) one output pixel can see. The grader measures the true value by "
+        "back-propagating from one output pixel of a real stack."
+    ),
+    answer_name="receptive_field",
+    points=3,
+    solution=(
+        "def receptive_field(layers):\n"
+        "    field, jump = 1, 1  # jump: input pixels between neighbouring positions\n"
+        "    for kernel_size, stride, dilation in layers:\n"
+        "        field += dilation * (kernel_size - 1) * jump\n"
+        "        jump *= stride\n"
+        "    return field"
+    ),
+    hints=("After a stride-2 layer, neighbouring positions are 2 input pixels apart.",),
+    cases=(
+        (([(3, 1, 1), (3, 1, 1)],), {}, False),
+        (([(3, 2, 1), (3, 2, 1)],), {}, False),
+        (([(3, 1, 1), (3, 1, 2), (3, 1, 4)],), {}, False),
+        (([(3, 1, 1)] * 3,), {}, True),
+        (([(7, 2, 1), (3, 2, 1), (3, 1, 1), (3, 1, 1)],), {}, True),
+        (([(5, 1, 1)],), {}, True),
+        (([(2, 2, 1), (2, 2, 1), (2, 2, 1)],), {}, True),
+        (([(3, 2, 2), (3, 1, 1), (1, 1, 1)],), {}, True),
+    ),
+    reference=m.measured_rf,
+    mistakes=(
+        Mistake(m.no_dilation,
+                "Dilation is ignored: a dilated kernel reaches dilation·(kernel_size − 1) + 1 "
+                "pixels."),
+        Mistake(m.no_jump,
+                "Strides are ignored: after a stride-s layer, one step of the next kernel "
+                "covers s input pixels, so its reach is multiplied by the product of the "
+                "earlier strides."),
+        Mistake(m.own_stride,
+                "A layer's own stride does not widen what it sees; only the strides of the "
+                "layers before it do."),
+    ),
+)
+
+
+RF_RULE = spatial(16, KEEP)
+rf_stack = ExtraLayerSpec(
+    id="rf_stack",
+    title="A stack that sees 11×11",
+    prompt=(
+        "Build an `nn.Sequential` of 3×3 convolutions (ReLUs between them are welcome) that "
+        "turns 3 channels into 16, keeps H and W, and whose output pixels each see an "
+        "11×11 patch of the input. The grader measures the receptive field with autograd. "
+        "Plain 3×3 layers need five; dilation can do it with fewer."
+    ),
+    answer_name="stack",
+    points=3,
+    solution=(
+        "stack = nn.Sequential(\n"
+        "    nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(),\n"
+        "    nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),\n"
+        "    nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),\n"
+        "    nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),\n"
+        "    nn.Conv2d(16, 16, 3, padding=1),\n"
+        ")"
+    ),
+    hints=("Each stride-1 3×3 layer adds 2 to the receptive field: 1 → 3 → 5 → ...",),
+    input_shape=(1, 3, 32, 32),
+    rule=RF_RULE,
+    layer_types=(nn.Conv2d, nn.ReLU),
+    container_types=(nn.Sequential,),
+    min_layers=1,
+    max_layers=12,
+    variants=public(((2, 3, 21, 17), "odd, non-square"))
+    + hidden(((1, 3, 9, 9), "a small odd size"), ((3, 3, 12, 40), "non-square"))
+    + random_hidden(RF_RULE, 3, seed=811, low=1, high=40),
+    model_checks=(ModelCheck("only 3×3 kernels", m.only_3x3),
+                  ModelCheck("a receptive field of 11×11", m.rf_is_11)),
+)
+
+# --- residual block ---------------------------------------------------------------------
+
+
+DOWN_RULE = spatial(128, CEIL_HALF)
+residual_down = ExtraLayerSpec(
+    id="residual_down",
+    title="A downsampling residual block",
+    prompt=(
+        "Build ResNet's downsampling block 64 → 128 channels with the template "
+        "`DownBlock(main, shortcut)`, whose fixed forward is `relu(main(x) + shortcut(x))`. "
+        "`main`: a 3×3 convolution 64 → 128 with stride 2, a ReLU, and a 3×3 convolution "
+        "128 → 128 with stride 1 (choose the paddings). `shortcut`: one 1×1 convolution "
+        "64 → 128 that makes the input fit the main branch. The output is ceil(H/2) × "
+        "ceil(W/2) for every H and W, odd ones too."
+    ),
+    answer_name="block",
+    points=3,
+    solution=(
+        "from convdojo.templates import DownBlock\n\n"
+        "block = DownBlock(\n"
+        "    main=nn.Sequential(\n"
+        "        nn.Conv2d(64, 128, kernel_size=3, stride=2, padding=1),\n"
+        "        nn.ReLU(),\n"
+        "        nn.Conv2d(128, 128, kernel_size=3, padding=1),\n"
+        "    ),\n"
+        "    shortcut=nn.Conv2d(64, 128, kernel_size=1, stride=2),\n"
+        ")"
+    ),
+    hints=(
+        "The two branches are added, so they must agree on (N, C, H, W) for every input.",
+        "Check both branches on an odd size, e.g. 7: floor((7 + 2p − k) / s) + 1.",
+    ),
+    input_shape=(1, 64, 32, 32),
+    rule=DOWN_RULE,
+    layer_types=(nn.Conv2d, nn.ReLU, nn.BatchNorm2d, nn.AvgPool2d, nn.MaxPool2d),
+    container_types=(DownBlock, nn.Sequential),
+    min_layers=2,
+    max_layers=10,
+    variants=public(((1, 64, 7, 7), "odd size"), ((2, 64, 9, 14), "non-square, odd height"))
+    + hidden(((1, 64, 1, 1), "a 1×1 map"), ((3, 64, 6, 5), "non-square, odd width"))
+    + random_hidden(DOWN_RULE, 64, seed=812, count=2, low=1, high=24, max_batch=2),
+    model_checks=(ModelCheck("a DownBlock", m.is_downblock, gate=True),
+                  ModelCheck("the main branch", m.main_convs),
+                  ModelCheck("a 1×1 shortcut", m.shortcut_1x1)),
+)
+
+odd_branches = WrittenSpec(
+    id="odd_branches",
+    title="Why only odd sizes break the block",
+    prompt=(
+        "A classmate's block uses a 2×2 stride-2 convolution (no padding) in the main branch "
+        "and your 1×1 stride-2 shortcut. It works on 32×32 but crashes on 7×7. Explain with "
+        "the output-size formula why even sizes hide the bug."
+    ),
+    rubric=(
+        "Full marks (2): main floor((7 − 2)/2) + 1 = 3, shortcut floor((7 − 1)/2) + 1 = 4, so "
+        "the add fails; for even H both give H/2 (floor and ceil agree), so the mismatch "
+        "never shows (1 pt each: the two numbers with the formula, the even-size argument). "
+        "Mentioning that ceil(H/2) needs padding 1 for k3 (or k1 without padding) is a plus."
+    ),
+    points=2,
+)
+
+rf_not_size = WrittenSpec(
+    id="rf_not_size",
+    title="Receptive field is not output size",
+    prompt=(
+        "After two 3×3 convolutions with stride 2 (padding 1) a 28×28 image is 7×7, and the "
+        "receptive field is 7. A student says: 'of course, the output is 7×7'. Explain why "
+        "the two 7s are unrelated, and compare two stacked 3×3 convolutions with one 5×5 "
+        "(receptive field, parameters for C channels in and out, non-linearities)."
+    ),
+    rubric=(
+        "Full marks (3): output size counts positions (28 → 14 → 7 by the formula), the "
+        "receptive field counts input pixels one output pixel sees (1 + 2 + 2·2 = 7); with a "
+        "32×32 input the size would be 8 and the field still 7 (fastbook ch. 13) (1 pt). "
+        "Two 3×3 have field 5 like one 5×5 (1 pt), with 2·9C² < 25C² weights and a ReLU in "
+        "between, more non-linear (VGG, d2l 8.2) (1 pt)."
+    ),
+    points=3,
+)
+
+SPECS = (channels_last, lenet, flatten_batch, receptive_field, rf_stack, residual_down)
+WRITTEN = (odd_branches, rf_not_size)
+ASSIGNMENT = Assignment(
+    name="stacking",
+    title="Stacking layers: input layout, flatten, receptive fields and residual blocks",
+    notebook="stacking.ipynb",
+    exercises=tuple(s.id for s in SPECS),
+    written=tuple(w.id for w in WRITTEN),
+    minutes=75,
+)
