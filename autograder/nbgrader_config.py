@@ -1,10 +1,23 @@
 """nbgrader course configuration for convdojo.
 
-nbgrader's course directory is the repository itself: ``source`` is ``solutions/``
-and ``release`` is ``exercises/``. Submitted, autograded and feedback folders, and
-the gradebook, go under ``CONVDOJO_COURSE`` (default: ``course/`` at the repo root,
-which git ignores); point that variable anywhere, e.g. at a JupyterHub exchange's
-course folder. Run nbgrader from this folder, or pass ``--config`` with this file.
+nbgrader's course directory is the kit itself: ``source`` is ``solutions/`` and
+``release`` is ``exercises/``. Submitted, autograded and feedback folders, and the
+gradebook, go wherever the instructor points them:
+
+``CONVDOJO_COURSE``     folder for submitted/, autograded/, feedback/ and gradebook.db
+                        (default: ``course/`` in the kit, which git ignores).
+``CONVDOJO_GRADEBOOK``  the gradebook instead: any SQLAlchemy URL, or a path to a SQLite
+                        file (default: ``$CONVDOJO_COURSE/gradebook.db``).
+``CONVDOJO_ROOT``       the kit (default: the folder above ``autograder/``; a copy of this
+                        file saved elsewhere as ``nbgrader_config.py`` uses its own folder).
+``CONVDOJO_COURSE_ID``  nbgrader's course id (default ``convdojo``).
+
+Relative paths in these variables are relative to the folder nbgrader runs in.
+nbgrader reads ``nbgrader_config.py`` from its working directory: run it from
+``autograder/`` (``cd autograder && nbgrader autograde conv_shapes``). Options on the
+command line (``--CourseDirectory.db_url=...``) still win over this file.
+nbgrader calls the ``alembic`` command when it creates a gradebook: keep the
+virtualenv's ``bin/`` on PATH (activate it).
 """
 
 import os
@@ -12,8 +25,22 @@ from pathlib import Path
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
-ROOT = Path(__file__).resolve().parent.parent
-COURSE = Path(os.environ.get("CONVDOJO_COURSE", ROOT / "course")).resolve()
+HERE = Path(__file__).resolve().parent
+
+
+def _path(value, default):
+    return Path(value).expanduser().resolve() if value else default
+
+
+ROOT = _path(os.environ.get("CONVDOJO_ROOT"), HERE.parent if HERE.name == "autograder" else HERE)
+COURSE = _path(os.environ.get("CONVDOJO_COURSE"), ROOT / "course")
+GRADEBOOK = os.environ.get("CONVDOJO_GRADEBOOK", "").strip()
+if "://" not in GRADEBOOK:  # a SQLite file (or nothing: the default one)
+    db_file = _path(GRADEBOOK, COURSE / "gradebook.db")
+    # SQLite cannot create the folder, and nbgrader's error would only say
+    # "unable to open database file".
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    GRADEBOOK = "sqlite:///" + str(db_file)
 
 c.CourseDirectory.root = str(ROOT)
 c.CourseDirectory.course_id = os.environ.get("CONVDOJO_COURSE_ID", "convdojo")
@@ -23,7 +50,7 @@ c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.submitted_directory = str(COURSE / "submitted")
 c.CourseDirectory.autograded_directory = str(COURSE / "autograded")
 c.CourseDirectory.feedback_directory = str(COURSE / "feedback")
-c.CourseDirectory.db_url = "sqlite:///" + str(COURSE / "gradebook.db")
+c.CourseDirectory.db_url = GRADEBOOK
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
 # Answer cells keep the line that sets the answer to None, so the released notebook
@@ -32,5 +59,4 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # The autograded cells are cheap; a hostile submission must not hang autograde.
-c.ExecutePreprocessor.timeout = 120
 c.Execute.timeout = 120
