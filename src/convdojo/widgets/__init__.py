@@ -1,0 +1,5 @@
+"""Interactive teaching widgets."""
+
+from .sliding_kernel import SlidingKernel
+
+__all__ = ["SlidingKernel"]

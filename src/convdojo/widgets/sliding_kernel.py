@@ -1,0 +1,377 @@
+"""``SlidingKernel``: controls wired to :mod:`.geometry`, drawn in the browser by ``sliding_kernel.js``."""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import random
+from collections.abc import Sequence
+from typing import Any, Union
+
+import anywidget
+import ipywidgets
+import traitlets
+
+from . import geometry as geo
+
+_HERE = pathlib.Path(__file__).parent
+MAX_DRAWN = 96  # cells per axis; more would make an unreadable, slow SVG
+PARAMS = ("input_size", "kernel_size", "stride", "padding", "dilation", "in_channels",
+          "out_channels", "mode", "ceil_mode", "output_padding", "groups", "padding_mode",
+          "count_include_pad", "divisor_override", "out_channel")
+_TEXT_CONTROLS = (("input_size", "size"), ("kernel_size", "kernel"), ("stride", "stride"),
+                  ("padding", "padding"), ("dilation", "dilation"))
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    """Shape of a nested list (or tensor-like)."""
+    dims: list[int] = []
+    while isinstance(x, Sequence) and not isinstance(x, str):
+        dims.append(len(x))
+        x = x[0] if len(x) else None
+    return tuple(dims)
+
+
+def _parse(name: str, text: str) -> Union[int, tuple[int, int], str]:
+    """Read a control's text: '3', '3, 2', '(3, 2)', 'same' or 'valid'."""
+    t = text.strip().strip("()[]").strip()
+    if name == "padding" and t in ("same", "valid"):
+        return t
+    try:
+        nums = [int(p) for p in t.replace(",", " ").split()]
+    except ValueError:
+        nums = []
+    if len(nums) == 1:
+        return nums[0]
+    if len(nums) == 2:
+        return nums[0], nums[1]
+    extra = ", 'same' or 'valid'" if name == "padding" else ""
+    raise ValueError(f"could not read {name} {text!r}: write an int like 3 or a pair like 3, 2{extra}")
+
+
+def _json_numbers(x: Any) -> Any:
+    """JSON has no inf/nan (max pooling over padding alone gives -inf): send them as strings JS's Number() reads."""
+    if isinstance(x, dict):
+        return {k: _json_numbers(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_json_numbers(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+    return x
+
+
+def _norm(value: Any) -> Any:
+    return value if isinstance(value, str) else geo.pair("value", value)
+
+
+def _layer_kwargs(layer: Any, shape: tuple[int, ...], input: Any) -> tuple[dict, str]:
+    """Constructor arguments that reproduce ``layer`` on ``shape``, and why torch would refuse it."""
+    import torch  # imported only here: the widget itself does not need torch
+    from torch import nn
+
+    modes = ((nn.Conv2d, "conv"), (nn.ConvTranspose2d, "transposed"),
+             (nn.MaxPool2d, "maxpool"), (nn.AvgPool2d, "avgpool"))
+    mode = next((m for t, m in modes if isinstance(layer, t)), None)
+    if mode is None:
+        raise TypeError("from_layer takes an nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d or "
+                        f"nn.ConvTranspose2d, got {type(layer).__name__}")
+    expected = getattr(layer, "in_channels", None)
+    dims = shape[1:] if len(shape) == 4 else ((expected or 1,) + shape if len(shape) == 2 else shape)
+    if len(dims) != 3:
+        raise TypeError(f"input_shape must be (H, W), (C, H, W) or (N, C, H, W), got {shape}")
+    c, h, w = (int(d) for d in dims)
+    args: dict[str, Any] = dict(input_size=(h, w), kernel_size=layer.kernel_size, stride=layer.stride,
+                                padding=layer.padding, mode=mode, in_channels=c, ceil_mode=False)
+    problem = ""
+    if mode in ("conv", "transposed"):
+        args.update(dilation=layer.dilation, in_channels=expected, out_channels=layer.out_channels,
+                    groups=layer.groups, weight=layer.weight.detach().cpu().tolist(),
+                    bias=None if layer.bias is None else layer.bias.detach().cpu().tolist())
+        if mode == "conv":
+            args["padding_mode"] = layer.padding_mode
+        else:
+            args["output_padding"] = layer.output_padding
+        if c != expected:
+            problem = (f"{type(layer).__name__} expects inputs with {expected} channels "
+                       f"(in_channels={expected}), but input_shape {shape} has {c}.")
+    elif mode == "maxpool":
+        args.update(dilation=layer.dilation, ceil_mode=layer.ceil_mode)
+    else:
+        args.update(ceil_mode=layer.ceil_mode, count_include_pad=layer.count_include_pad,
+                    divisor_override=layer.divisor_override)
+    if input is not None:
+        args["input"] = torch.as_tensor(input, dtype=torch.float32).reshape(c, h, w).tolist()
+    return args, problem
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        return str(value[0]) if value[0] == value[1] else f"{value[0]}, {value[1]}"
+    return str(value)
+
+
+class SlidingKernel(anywidget.AnyWidget):
+    """Animate a Conv2d / MaxPool2d / AvgPool2d / ConvTranspose2d window over an input."""
+
+    _esm = _HERE / "sliding_kernel.js"
+    _css = _HERE / "sliding_kernel.css"
+
+    step = traitlets.Int(0).tag(sync=True)
+    playing = traitlets.Bool(False).tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    frame = traitlets.Dict().tag(sync=True)  # geometry and numbers; resent only on parameter changes
+
+    # Parameters are plain Python traits (not synced): any value is accepted here and checked by
+    # geometry.make_spec, so a bad one shows a readable reason instead of a TraitError.
+    input_size = traitlets.Any((5, 5))
+    kernel_size = traitlets.Any(3)
+    stride = traitlets.Any(1)
+    padding = traitlets.Any(0)
+    dilation = traitlets.Any(1)
+    in_channels = traitlets.Any(1)
+    out_channels = traitlets.Any(1)
+    mode = traitlets.Any("conv")
+    ceil_mode = traitlets.Any(False)
+    output_padding = traitlets.Any(0)
+    groups = traitlets.Any(1)
+    padding_mode = traitlets.Any("zeros")
+    count_include_pad = traitlets.Any(True)
+    divisor_override = traitlets.Any(None)
+    out_channel = traitlets.Any(0)  # which output channel the arithmetic panel explains
+
+    def __init__(self, input_size: Any = (5, 5), kernel_size: Any = 3, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, in_channels: int = 1, out_channels: int = 1,
+                 mode: str = "conv", *, ceil_mode: bool = False, output_padding: Any = 0,
+                 groups: int = 1, padding_mode: str = "zeros", count_include_pad: bool = True,
+                 divisor_override: Union[int, None] = None, input: Any = None, weight: Any = None,
+                 bias: Any = None, out_channel: int = 0, interval: int = 500, seed: int = 0) -> None:
+        self._ready = False
+        self._syncing = False
+        self._geom: Union[geo.Geometry, None] = None
+        # Tensors and arrays become nested lists: the frame is JSON and the maths is pure Python.
+        self._given = {k: v.tolist() if hasattr(v, "tolist") else v
+                       for k, v in (("input", input), ("weight", weight), ("bias", bias))}
+        self._seed = seed
+        self.input_values: list = []
+        self.weight: Union[list, None] = None
+        self.bias: Union[list, None] = None
+        self.outputs: list[float] = []
+        super().__init__(input_size=input_size, kernel_size=kernel_size, stride=stride,
+                         padding=padding, dilation=dilation, in_channels=in_channels,
+                         out_channels=out_channels, mode=mode, ceil_mode=ceil_mode,
+                         output_padding=output_padding, groups=groups, padding_mode=padding_mode,
+                         count_include_pad=count_include_pad, divisor_override=divisor_override,
+                         out_channel=out_channel)
+        self._build_controls(interval)
+        self._ready = True
+        self._rebuild()
+
+    # ----- public state -------------------------------------------------------------
+    @property
+    def geometry(self) -> Union[geo.Geometry, None]:
+        """The current :class:`~.geometry.Geometry`, or None when torch would refuse the layer."""
+        return self._geom
+
+    @property
+    def output_size(self) -> Union[tuple[int, int], None]:
+        """(H_out, W_out), as torch computes it; None for a refused configuration."""
+        return self._geom.output_size if self._geom else None
+
+    @property
+    def n_steps(self) -> int:
+        """Number of window positions (one per output cell)."""
+        return self._geom.n_steps if self._geom else 0
+
+    @property
+    def window(self) -> list[tuple[int, int]]:
+        """Kernel taps at the current step, in drawn coordinates (padding is negative / past the end)."""
+        return self._geom.window(self.step) if self.n_steps else []
+
+    @property
+    def caption(self) -> str:
+        """The text description of the current frame (also shown under the drawing)."""
+        return geo.describe(self._geom, self.step, self.out_channel) if self.n_steps else self.error
+
+    @property
+    def arithmetic(self) -> Union[geo.CellArithmetic, None]:
+        """Inputs, weights, products and total of the current output cell."""
+        if not self.outputs:
+            return None
+        return geo.cell_arithmetic(self._geom, self.input_values, self.weight, self.bias,
+                                   self.step, self.out_channel)
+
+    @property
+    def ui(self) -> ipywidgets.VBox:
+        """Controls plus drawing; this is what displaying the widget shows."""
+        return self._ui
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self._ui._repr_mimebundle_(**kwargs)
+
+    @classmethod
+    def from_layer(cls, layer: Any, input_shape: Sequence[int], *, input: Any = None,
+                   **kwargs: Any) -> "SlidingKernel":
+        """Show a student's ``nn.Conv2d``, ``MaxPool2d``, ``AvgPool2d`` or ``ConvTranspose2d``."""
+        args, problem = _layer_kwargs(layer, tuple(input_shape), input)
+        widget = cls(**{**args, **kwargs})
+        if problem:
+            widget._fail(problem)
+        return widget
+
+    def to_gif(self, path: Union[str, pathlib.Path], **kwargs: Any) -> pathlib.Path:
+        """Write every step (or ``steps=range(...)``) as an animated GIF."""
+        from .export import write_gif
+        return write_gif(self, path, **kwargs)
+
+    def to_html(self, path: Union[str, pathlib.Path, None] = None, **kwargs: Any) -> str:
+        """A self-contained HTML page (no network needed); written to ``path`` if given."""
+        from .export import standalone_html
+        html = standalone_html(self, **kwargs)
+        if path is not None:
+            pathlib.Path(path).write_text(html, encoding="utf-8")
+        return html
+
+    # ----- state changes -------------------------------------------------------------
+    @traitlets.validate("step")
+    def _clamp_step(self, proposal: Any) -> int:
+        return max(0, min(int(proposal["value"]), max(self.n_steps - 1, 0)))
+
+    @traitlets.observe(*PARAMS)
+    def _on_param(self, change: Any) -> None:
+        if self._ready:
+            self._rebuild()
+
+    def _spec(self) -> geo.Spec:
+        return geo.make_spec(self.input_size, self.kernel_size, self.stride, self.padding,
+                             self.dilation, self.in_channels, self.out_channels, self.mode,
+                             ceil_mode=self.ceil_mode, output_padding=self.output_padding,
+                             groups=self.groups, padding_mode=self.padding_mode,
+                             count_include_pad=self.count_include_pad,
+                             divisor_override=self.divisor_override)
+
+    def _numbers(self, spec: geo.Spec) -> None:
+        """Keep given input/weights/bias when they fit ``spec``; otherwise small integers."""
+        rng = random.Random(self._seed)
+        c, (h, w), (kh, kw) = spec.in_channels, spec.input_size, spec.kernel_size
+        given = self._given
+        self.input_values = given["input"] if _shape(given["input"]) == (c, h, w) else \
+            [[[rng.randint(0, 9) for _ in range(w)] for _ in range(h)] for _ in range(c)]
+        if spec.mode.endswith("pool"):
+            self.weight, self.bias = None, None
+            return
+        wshape = ((spec.out_channels, c // spec.groups) if spec.mode == "conv"
+                  else (c, spec.out_channels // spec.groups)) + (kh, kw)
+        fits = _shape(given["weight"]) == wshape
+        self.weight = given["weight"] if fits else [[[[rng.randint(-1, 2) for _ in range(kw)]
+                                                      for _ in range(kh)] for _ in range(wshape[1])]
+                                                    for _ in range(wshape[0])]
+        self.bias = given["bias"] if fits and _shape(given["bias"]) == (spec.out_channels,) else None
+
+    def _fail(self, message: str) -> None:
+        self._geom = None
+        with self.hold_sync():
+            self.frame = {"formulas": []}
+            self.error = message
+            self.step = 0
+        self._sync_controls()
+
+    def _rebuild(self) -> None:
+        """Recompute geometry and numbers after a parameter change and send them once."""
+        try:
+            spec = self._spec()
+            geom = geo.build(spec)
+            oc = self.out_channel
+            if not isinstance(oc, int) or isinstance(oc, bool) or not 0 <= oc < spec.out_channels:
+                raise ValueError(f"out_channel must be an int in 0..{spec.out_channels - 1}, got {oc!r}")
+        except ValueError as exc:  # torch would refuse this layer: show why, no traceback
+            self._fail(str(exc))
+            return
+        self._geom = geom
+        frame = self._frame(geom)
+        with self.hold_sync():
+            self.error = ""
+            self.frame = frame
+            self.step = self.step  # re-clamp to the new n_steps
+        self._sync_controls()
+
+    def _frame(self, geom: geo.Geometry) -> dict:
+        spec, oc = geom.spec, self.out_channel
+        chans = geo.channels_for(spec, oc)
+        frame: dict[str, Any] = {
+            "spec": spec.to_json(), "out": list(geom.output_size), "n_steps": geom.n_steps,
+            "formulas": geom.formulas(), "out_channel": oc, "channels": chans,
+        }
+        drawn = (geom.rows.hi - geom.rows.lo, geom.cols.hi - geom.cols.lo)
+        if max(drawn) > MAX_DRAWN:  # output_size and n_steps still hold; the numbers are skipped
+            self.input_values, self.weight, self.bias, self.outputs = [], None, None, []
+            frame["too_large"] = (f"output_size {geom.output_size}. The drawing would need "
+                                  f"{drawn[0]}×{drawn[1]} cells (at most {MAX_DRAWN} per side are drawn): "
+                                  "try a smaller input_size.")
+            return frame
+        self._numbers(spec)
+        pm = spec.padding_mode
+        self.outputs = [geo.cell_arithmetic(geom, self.input_values, self.weight, self.bias, s, oc).total
+                        for s in range(geom.n_steps)]
+        frame.update(rows=geom.rows.to_json(pm), cols=geom.cols.to_json(pm), **_json_numbers({
+            "values": [self.input_values[c] for c in chans],
+            "kernels": geo.kernels_for(spec, self.weight, oc) if self.weight else [],
+            "bias": float(self.bias[oc]) if self.bias else 0.0, "outputs": self.outputs}))
+        return frame
+
+    # ----- controls --------------------------------------------------------------------
+    def _build_controls(self, interval: int) -> None:
+        style = {"description_width": "initial"}
+        self.play = ipywidgets.Play(min=0, max=0, interval=interval, description="play",
+                                    tooltip="play / pause")
+        # No readout: its overflow check forces a page layout on every value (the drawing says the step).
+        self.slider = ipywidgets.IntSlider(min=0, max=0, description="step", readout=False, style=style)
+        # jslink: playing runs in the browser, with no kernel round trip per frame.
+        self._links = [ipywidgets.jslink((self, "step"), (self.play, "value")),
+                       ipywidgets.jslink((self, "step"), (self.slider, "value")),
+                       ipywidgets.jslink((self, "playing"), (self.play, "playing"))]
+        self.controls: dict[str, ipywidgets.ValueWidget] = {
+            name: ipywidgets.Text(description=label, continuous_update=False, style=style,
+                                  layout=ipywidgets.Layout(width="130px"))
+            for name, label in _TEXT_CONTROLS}
+        self.controls["in_channels"] = ipywidgets.BoundedIntText(
+            min=1, max=1024, description="in_channels", style=style, layout=ipywidgets.Layout(width="140px"))
+        self.controls["mode"] = ipywidgets.Dropdown(options=list(geo.MODES), description="mode",
+                                                    style=style, layout=ipywidgets.Layout(width="170px"))
+        for name, control in self.controls.items():
+            control.observe(lambda change, name=name: self._on_control(name, change["new"]), "value")
+        row = ipywidgets.HBox(list(self.controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap"))
+        self._ui = ipywidgets.VBox([row, ipywidgets.HBox([self.play, self.slider]), self])
+
+    def _on_control(self, name: str, value: Any) -> None:
+        if self._syncing:
+            return
+        try:
+            parsed = _parse(name, value) if name in dict(_TEXT_CONTROLS) else value
+        except ValueError as exc:
+            self._fail(str(exc))
+            return
+        setattr(self, name, parsed)
+        if getattr(self, name) == parsed and self.error.startswith("could not read"):
+            self._rebuild()  # the value is unchanged but an earlier typo is now fixed
+
+    def _sync_controls(self) -> None:
+        """Show the current parameters in the controls (without feeding back)."""
+        if not hasattr(self, "controls"):
+            return
+        self._syncing = True
+        try:
+            for name, control in self.controls.items():
+                value = getattr(self, name)
+                if name in dict(_TEXT_CONTROLS):
+                    try:
+                        same = _norm(_parse(name, control.value)) == _norm(value)
+                    except ValueError:
+                        same = False
+                    if not same and not self.error.startswith("could not read"):
+                        control.value = _show(value)
+                elif control.value != value:
+                    control.value = value
+            last = max(self.n_steps - 1, 0)
+            self.play.max = self.slider.max = last
+        finally:
+            self._syncing = False
