@@ -57,9 +57,20 @@ image = torch.randn(1, 1, 7, 7)
 nn.Conv2d(1, 1, kernel_size=3)(image).shape"""),
         Task("worked_7x7"),
         Task("channels"),
+        Code("channels_widget", """\
+# Watch your layer slide over the input: press play, drag the slider, or click the
+# drawing and use the arrow keys. The formula under the grid uses your numbers.
+from convdojo.widgets import SlidingKernel
+
+SlidingKernel.from_layer(conv, x.shape) if isinstance(conv, nn.Conv2d) else None"""),
         Task("padding"),
         Written("explain_valid"),
         Task("stride"),
+        Code("stride_widget", """\
+# A 5×5 kernel with stride 2 on a 10×10 input: the shaded last row and column are
+# never read by any window, because floor() drops them. Change padding in the boxes
+# above the drawing and watch what happens to them and to the output size.
+SlidingKernel(input_size=(10, 10), kernel_size=5, stride=2, padding=0)"""),
         Written("halving_padding"),
         Task("combination"),
         Text("weights_intro", """
