@@ -1,0 +1,195 @@
+"""The clean side: rebuild an answer from plain data and run ``convdojo.check`` on it.
+
+Runs in a pool of checker processes that never execute student code; the grade
+is decided here, by the same ``check`` the self-check cells call, with the
+hidden variants.  Results are scrubbed so no page shows a hidden input.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["init", "check_one", "unreached", "sanitize_dict"]
+
+_TUPLE = re.compile(r"[(\[]\s*-?\d+(?:\s*[,x×]\s*-?\d+)+\s*,?\s*[)\]]")
+_PAIR = re.compile(r"\b\d+\s*[x×]\s*\d+\b")
+_LABELLED = re.compile(r"^(On a hidden input \([^)]*\))(.*)$", re.S)
+_SUMMARY = re.compile(r"^(\d+ of \d+ hidden inputs failed\.)(.*)$", re.S)
+_STATE: dict[str, Any] = {}
+
+
+MAX_HYPERPARAMETER = 4096  # no exercise needs more; far more would only make checks crawl
+
+
+def init(device: str, memory: int = 4 * 2**30) -> None:
+    """Pool initializer: one thread per checker, and a memory ceiling, since a student's
+    hyperparameters (say padding=10**6) decide how much memory a check allocates."""
+    import resource
+
+    import torch
+
+    import convdojo.checks  # noqa: F401  (import once per process, not per task)
+
+    torch.set_num_threads(1)
+    _STATE["device"] = device
+    with open("/proc/self/status") as fh:
+        vm = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:")), 0)
+    if vm and device == "cpu":  # CUDA maps huge virtual ranges: leave it alone there
+        resource.setrlimit(resource.RLIMIT_AS, (vm + memory, resource.RLIM_INFINITY))
+
+
+def _too_large(tree: Any) -> str | None:
+    """A layer attribute so large that checking it would only burn the grader's time."""
+    if isinstance(tree, dict):
+        if tree.get("t") == "module":
+            for key, value in tree.get("attrs", {}).items():
+                nums = value.get("v", []) if isinstance(value, dict) else [value]
+                if any(isinstance(n, int) and not isinstance(n, bool) and abs(n) >
+                       MAX_HYPERPARAMETER for n in nums):
+                    shown = tuple(nums) if isinstance(value, dict) else value
+                    return f"{tree.get('cls')}.{key} = {shown}"
+        return next((r for r in map(_too_large, tree.values()) if r), None)
+    if isinstance(tree, list):
+        return next((r for r in map(_too_large, tree) if r), None)
+    return None
+
+
+def _scrub(text: str) -> str:
+    """Drop anything shaped like a size: '(3, 16, 5, 5)', '[2, 3]', '5x5'."""
+    return _PAIR.sub("…", _TUPLE.sub("(…)", text))
+
+
+def _safe_hidden(message: str) -> str:
+    labelled = _LABELLED.match(message) or _SUMMARY.match(message)
+    if labelled:
+        return labelled.group(1) + _scrub(labelled.group(2))
+    return _scrub(message)
+
+
+def sanitize_dict(result: dict[str, Any]) -> dict[str, Any]:
+    """Scrub hidden findings and the feedback line that summarises them."""
+    for finding in result.get("findings", []):
+        if finding.get("hidden"):
+            finding["message"] = _safe_hidden(str(finding.get("message", "")))
+    result["feedback"] = [_safe_hidden(line) if _SUMMARY.match(line) or "hidden" in line
+                          else line for line in result.get("feedback", [])]
+    return result
+
+
+def _replay(spec: Any, tree: Any, results: dict[str, list[Any]]) -> Any:
+    from .plain import Replay
+
+    answer = _rebuild(tree)
+    if not isinstance(answer, Replay):
+        return answer
+    hidden = {i for i, (_, _, h) in enumerate(spec.cases) if h}
+    for which in ("public", "hidden"):
+        for row in results.get(which, []):
+            if not isinstance(row, list) or len(row) != 4 or row[0] != spec.id:
+                continue
+            index, ok, value = row[1], row[2], row[3]
+            if not isinstance(index, int):
+                continue
+            if ok:
+                answer.results[index] = (True, _rebuild(value))
+            else:  # a hidden case's error text is the student's and could quote its input
+                name, text = (value + ["", ""])[:2] if isinstance(value, list) else ("", "")
+                answer.results[index] = (False, (str(name), "" if index in hidden else str(text)))
+    answer.order = list(range(len(spec.cases)))
+    return answer
+
+
+def _rebuild(tree: Any) -> Any:
+    from .plain import rebuild
+    return rebuild(tree)
+
+
+def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
+              device: str | None = None) -> dict[str, Any]:
+    """Grade one answer; always returns a CheckResult dict (never raises)."""
+    from convdojo import specs
+    from convdojo.checks import MISSING, CheckResult, check
+
+    from .inside.codec import PlainError
+    from .plain import MISSING_VALUE
+
+    spec = specs.get(exercise_id)
+    dev = device or _STATE.get("device") or "cpu"
+    huge = _too_large(tree)
+    if huge:
+        return CheckResult.simple(spec.id, spec.points, "invalid",
+                                  f"{spec.answer_name} could not be checked: {huge} is far "
+                                  f"larger than any layer here (the limit is "
+                                  f"{MAX_HYPERPARAMETER}).").to_dict()
+    try:
+        if spec.kind == "function":
+            answer = _replay(spec, tree, results)
+        else:
+            answer = _rebuild(tree)
+    except (PlainError, ValueError, TypeError, KeyError, IndexError, RuntimeError) as exc:
+        return CheckResult.simple(spec.id, spec.points, "invalid",
+                                  f"{spec.answer_name} could not be graded: {exc}").to_dict()
+    if answer is MISSING_VALUE:
+        answer = MISSING
+    try:
+        result = check(exercise_id, answer, device=dev, hidden=True)
+    except Exception as exc:  # check() catches the answer's errors; this would be ours
+        return CheckResult.simple(spec.id, spec.points, "error",
+                                  f"The grader failed on this answer ({type(exc).__name__}); "
+                                  "tell your instructor.").to_dict()
+    return sanitize_dict(result.to_dict())
+
+
+def _signal_text(sig: str) -> str:
+    return {"SIGSEGV": "crashed with a segmentation fault", "SIGABRT": "aborted (SIGABRT)",
+            "SIGBUS": "crashed with a bus error", "SIGILL": "crashed (illegal instruction)",
+            "SIGFPE": "crashed (floating-point exception)", "SIGXCPU": "used up its CPU time",
+            "SIGKILL": "was killed (SIGKILL)", "SIGXFSZ": "wrote a file over the size limit",
+            "SIGTERM": "was terminated (SIGTERM)"}.get(sig, f"was stopped by {sig}")
+
+
+def stop_reason(outcome: dict[str, Any], timeout: float) -> tuple[str, str]:
+    """(status, sentence) for exercises the run never reached."""
+    cell, line = outcome.get("cell") or 0, str(outcome.get("line") or "").strip()
+    where = f" in cell {cell}" if cell else ""
+    where += f" (the cell starting `{line[:60]}`)" if cell and line else ""
+    status = outcome.get("status")
+    exit_ = outcome.get("exit") or {}
+    if status == "fatal":
+        return "error", f"The notebook could not be read: {outcome.get('fatal')}."
+    if status == "timeout" or exit_.get("signal") == "SIGXCPU":
+        return "timeout", (f"The notebook was still running{where} after the {timeout:g} s "
+                           "limit, so this answer was never reached. Look for a loop that "
+                           "does not end.")
+    if status == "nproc":
+        return "error", (f"The notebook started too many processes{where} (a fork bomb?), "
+                         "so it was stopped before this answer was reached.")
+    if status == "worker":
+        return "error", ("The grader's sandbox stopped while running this notebook (the "
+                         f"notebook's code may have killed it){where}.")
+    if "signal" in exit_:
+        what = _signal_text(str(exit_["signal"]))
+    elif exit_.get("code") not in (None, 0):
+        what = f"exited with code {exit_['code']} (os._exit or a crash)"
+    else:
+        what = "stopped early"
+    return "error", (f"The notebook's Python process {what}{where}, before this answer was "
+                     "reached. Run the notebook from the top in a fresh kernel to find it.")
+
+
+def unreached(exercise_id: str, outcome: dict[str, Any], timeout: float) -> dict[str, Any]:
+    from convdojo import specs
+    from convdojo.checks import CheckResult
+
+    spec = specs.get(exercise_id)
+    status, text = stop_reason(outcome, timeout)
+    return CheckResult.simple(spec.id, spec.points, status, text).to_dict()
+
+
+def simple(exercise_id: str, status: str, *text: str) -> dict[str, Any]:
+    from convdojo import specs
+    from convdojo.checks import CheckResult
+
+    spec = specs.get(exercise_id)
+    return CheckResult.simple(spec.id, spec.points, status, *text).to_dict()

@@ -1,0 +1,83 @@
+"""``convdojo grade SUBMITTED --assignment NAME --out DIR``: argument parsing and exit codes.
+
+Exit 0 when the batch was graded (whatever the students scored); 2 for bad
+arguments (argparse's convention); 1 when the grader itself could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .limits import parse_size
+
+__all__ = ["configure", "run"]
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(kind: type) -> object:
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+        return value
+    return parse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submitted", metavar="SUBMITTED",
+                        help="nbgrader's submitted/ folder: SUBMITTED/<student>/<assignment>/"
+                             "<notebook>.ipynb")
+    parser.add_argument("--assignment", required=True, metavar="NAME",
+                        help="assignment name, e.g. conv_shapes")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="output folder (grades.csv, grades.json, feedback/); a rerun "
+                             "with the same folder resumes")
+    parser.add_argument("--workers", type=_positive(int), default=None, metavar="N",
+                        help=f"parallel sandbox workers (default: {os.cpu_count()}, the cores)")
+    parser.add_argument("--timeout", type=_positive(float), default=60.0, metavar="SECONDS",
+                        help="wall time per notebook (default: 60)")
+    parser.add_argument("--device", choices=("cpu", "cuda", "meta"), default=None,
+                        help="where the checks run (default: CONVDOJO_DEVICE, else cuda if "
+                             "available, else cpu)")
+    parser.add_argument("--memory-limit", type=_size, default=parse_size("2G"), metavar="SIZE",
+                        help="memory per notebook beyond the worker's own, e.g. 512M, 2G "
+                             "(default: 2G)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="do not use bubblewrap even if it is installed (reduced isolation)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from convdojo.specs import UnknownAssignment
+
+    from . import GraderError, grade_batch
+    from .journal import JournalMismatch
+    from .progress import Progress, format_summary
+
+    tty = sys.stderr.isatty()
+    try:
+        summary = grade_batch(args.submitted, assignment=args.assignment, out=args.out,
+                              workers=args.workers, timeout=args.timeout, device=args.device,
+                              memory_limit=args.memory_limit, sandbox=not args.no_sandbox,
+                              progress=Progress(sys.stderr, enabled=tty))
+    except (UnknownAssignment, FileNotFoundError, NotADirectoryError, ValueError,
+            JournalMismatch) as exc:
+        print(f"convdojo grade: error: {exc}", file=sys.stderr)
+        return 2
+    except (GraderError, OSError) as exc:
+        print(f"convdojo grade: the grader could not run: {exc}", file=sys.stderr)
+        return 1
+    for note in summary.notes if not tty else []:
+        print(f"convdojo grade: warning: {note}", file=sys.stderr)
+    print(format_summary(summary, verbose=tty), file=sys.stderr if tty else sys.stdout)
+    return 0

@@ -1,0 +1,177 @@
+"""Starting warm workers: inside bubblewrap when it works here, else as plain processes.
+
+The sandbox sees a read-only system (``/usr``, the Python installation and its
+site-packages), the worker's code and the stand-in ``convdojo``; a private,
+size-limited ``/scratch``, ``/tmp`` and ``/dev/shm``; no network, its own PID,
+IPC and user namespaces.  It does not see the real ``convdojo`` package, the
+course directory, the submissions or the grader's outputs: notebooks arrive
+over a pipe.  The per-user process limit (RLIMIT_NPROC) does nothing for root,
+so the worker also counts the processes in its PID namespace while a
+submission runs, and kills them all past the limit.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+INSIDE = HERE / "inside"
+STUB = HERE / "sandbox_stub" / "convdojo"
+SHAPES = HERE.parent / "shapes.py"
+TEMPLATES = HERE.parent / "templates.py"  # trusted containers (torch only), e.g. DownBlock
+SANDBOX_ROOT = "/opt/cdj"
+SCRATCH_DIRS = ["/scratch", "/tmp", "/dev/shm"]
+ENTRY = ("import sys; sys.path[:0] = [{root!r}]; "
+         "from cdj_inside.worker import main; main()")
+_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
+        "nsswitch.conf", "hosts")
+
+
+@dataclass
+class Isolation:
+    """How workers are started, and what the summary should say about it."""
+
+    bwrap: str | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return "bubblewrap" if self.bwrap else "reduced (resource limits only)"
+
+
+@functools.lru_cache(maxsize=1)
+def detect(disable: bool = False) -> Isolation:
+    """Use bubblewrap if it is installed and can create namespaces here."""
+    path = None if disable else shutil.which("bwrap")
+    if path:
+        probe = [path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"]
+        try:
+            ok = subprocess.run(probe, capture_output=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired):
+            ok = None
+        if ok is not None and ok.returncode == 0:
+            return Isolation(path)
+        reason = (ok.stderr.decode(errors="replace").strip() if ok else "it did not start")
+        notes = [f"bubblewrap is installed but cannot create a sandbox here ({reason[:200]})"]
+    else:
+        notes = ["bubblewrap (bwrap) is not installed" if not disable else
+                 "sandboxing was switched off"]
+    notes.append("ISOLATION IS REDUCED: student code runs with resource limits only; it can "
+                 "read and write what this user can, and reach the network"
+                 + (", and as root the process limit is not enforced" if os.geteuid() == 0
+                    else ""))
+    return Isolation(None, notes)
+
+
+def _roots() -> list[str]:
+    """Directories the sandbox needs read-only besides /usr: Python and its packages."""
+    import numpy
+    import torch
+    wanted = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)),
+              str(Path(torch.__file__).resolve().parents[1]),
+              str(Path(numpy.__file__).resolve().parents[1])}
+    paths = sorted(os.path.realpath(p) for p in wanted)
+    roots: list[str] = []
+    for p in paths:
+        if p.startswith("/usr/") or any(p == r or p.startswith(r + "/") for r in roots):
+            continue
+        roots.append(p)
+    return roots
+
+
+def _real_package() -> str:
+    import convdojo
+    return str(Path(convdojo.__file__).resolve().parent)
+
+
+def bwrap_command(iso: Isolation) -> list[str]:
+    """The bwrap command line for a worker."""
+    assert iso.bwrap
+    cmd = [iso.bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
+           "--disable-userns", "--uid", "1000", "--gid", "1000", "--hostname", "grader",
+           "--ro-bind", "/usr", "/usr"]
+
+    def bind(src: str, dest: str) -> None:
+        cmd.extend(["--ro-bind", src, dest])
+
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(top):
+            cmd.extend(["--symlink", os.readlink(top), top])
+        elif os.path.isdir(top):
+            cmd.extend(["--ro-bind", top, top])
+    for name in _ETC:
+        if os.path.exists(f"/etc/{name}"):
+            cmd.extend(["--ro-bind", f"/etc/{name}", f"/etc/{name}"])
+    roots = _roots()
+    for root in roots:
+        bind(root, root)
+    real = _real_package()
+    if any(real == r or real.startswith(r + "/") for r in roots + ["/usr"]):
+        cmd.extend(["--tmpfs", real])  # an installed (non-editable) convdojo: hide it
+    bind(str(INSIDE), f"{SANDBOX_ROOT}/cdj_inside")
+    bind(str(STUB), f"{SANDBOX_ROOT}/convdojo")
+    bind(str(SHAPES), f"{SANDBOX_ROOT}/convdojo_shapes.py")
+    bind(str(TEMPLATES), f"{SANDBOX_ROOT}/convdojo_templates.py")
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    for folder, size in (("/tmp", 64), ("/scratch", 64), ("/dev/shm", 16)):
+        cmd += ["--size", str(size * 2**20), "--tmpfs", folder]
+    cmd += ["--remount-ro", "/", "--chdir", "/scratch", "--clearenv"]
+    for key, value in _env(pidns=True).items():
+        cmd += ["--setenv", key, value]
+    cmd += ["--", sys.executable, "-I", "-c", ENTRY.format(root=SANDBOX_ROOT)]
+    return cmd
+
+
+def _env(pidns: bool) -> dict[str, str]:
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/scratch", "TMPDIR": "/tmp",
+            "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+            "CUDA_VISIBLE_DEVICES": "",  # student code never touches a GPU
+            "CONVDOJO_PIDNS": "1" if pidns else "0"}
+
+
+def plain_command(workdir: Path) -> tuple[list[str], dict[str, str]]:
+    """Without bubblewrap: the same worker, the same limits, the real filesystem."""
+    lib = workdir / "lib"
+    if not lib.exists():
+        lib.mkdir(parents=True)
+        (lib / "cdj_inside").symlink_to(INSIDE)
+        (lib / "convdojo").symlink_to(STUB)
+        (lib / "convdojo_shapes.py").symlink_to(SHAPES)
+        (lib / "convdojo_templates.py").symlink_to(TEMPLATES)
+    env = {**_env(pidns=False), "HOME": str(workdir), "TMPDIR": str(workdir)}
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return [sys.executable, "-I", "-c", ENTRY.format(root=str(lib))], env
+
+
+def scratch_for(iso: Isolation, index: int, workdir: Path) -> tuple[str, list[str]]:
+    """(the child's working directory, the folders wiped after every submission)."""
+    if iso.bwrap:
+        return "/scratch", SCRATCH_DIRS
+    folder = workdir / f"scratch-{index}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder), [str(folder)]
+
+
+def launch(iso: Isolation, index: int, workdir: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Start worker ``index``; its fds 0/1 are the protocol pipes."""
+    with open(log, "ab") as err:
+        if iso.bwrap:
+            return subprocess.Popen(bwrap_command(iso), stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+        cmd, env = plain_command(workdir)
+        return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                env=env, cwd=str(workdir), start_new_session=True)
+
+
+def make_workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="convdojo-grade-"))
