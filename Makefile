@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test venv exercises check-sync bench lock clean
+.PHONY: lab test venv exercises check-sync bench pictures lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ exercises: $(STAMP)
 check-sync: $(STAMP)
 	$(BIN)/convdojo release --check
 
+# Medians and ratios against the reference tools, measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_widget.py --no-docs
+	$(BIN)/python bench/bench_grade.py
+
+# Regenerate the README's pictures (widget screenshot and GIF, feedback page).
+pictures: $(STAMP)
+	$(BIN)/python bench/bench_widget.py
+	$(BIN)/python bench/screenshot_feedback.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock:

@@ -228,3 +228,24 @@ def test_result_renders_as_html_and_text() -> None:
     assert "channels" in html and "<li>" in html and "= 14" in html
     assert str(result).startswith("channels: not yet")
     assert result.to_dict()["status"] == "failed"
+
+
+def test_hidden_findings_never_show_hidden_inputs_or_outputs() -> None:
+    from convdojo import specs
+
+    spec = specs.get("padding")
+    hidden = [v for v in spec.variants if v.hidden]
+    # A padded layer returns an output where torch must refuse, and wrong sizes elsewhere.
+    result = check("padding", nn.Conv2d(16, 16, 5, padding=2), hidden=True)
+    texts = [f.message for f in result.findings if f.hidden] + result.feedback
+    for variant in hidden:
+        shown = str(tuple(variant.input_shape))
+        assert all(shown not in t for t in texts), shown
+    # A hidden input torch must refuse, answered anyway: the output's shape stays hidden.
+    from convdojo.checks.layer import _variant
+    from convdojo.specs import Variant
+
+    layer = nn.Conv2d(16, 16, 5, padding=2)
+    finding = _variant(spec, layer, [layer], Variant((1, 16, 3, 3), "too small", hidden=True),
+                       torch.device("cpu"), seed=0)
+    assert not finding.passed and "(1, 16, 3, 3)" not in finding.message

@@ -82,7 +82,7 @@ class Cycle:
     export_before: dict[str, dict]              # nbgrader export, by student
     export_after: dict[str, dict]               # ... after the import
     comparison: gradebook.Comparison
-    imported: gradebook.ImportReport
+    imported: dict                              # gradebook-import.json written by the CLI
 
 
 def _env(course: Path) -> dict[str, str]:
@@ -123,13 +123,16 @@ def _submit(course: Path, student: str, answers: dict[str, str]) -> None:
 
 # --- convdojo's hardened rows ---------------------------------------------------------
 
-def _hardened_rows(course: Path, log: list[str]) -> list[dict]:
+def _grade(course: Path, log: list[str], *extra: str) -> str:
     """`convdojo grade`: the answers run sandboxed, the checks in clean processes."""
-    out = course / "convdojo-grade"
-    _run([str(Path(sys.executable).with_name("convdojo")), "grade",
-          str(course / "course" / "submitted"), "--assignment", ASSIGNMENT, "--out", str(out)],
-         course, log)
-    return gradebook.load_rows(out / "grades.json")
+    return _run([str(Path(sys.executable).with_name("convdojo")), "grade",
+                 str(course / "course" / "submitted"), "--assignment", ASSIGNMENT, "--out",
+                 str(course / "convdojo-grade"), *extra], course, log)
+
+
+def _hardened_rows(course: Path, log: list[str]) -> list[dict]:
+    _grade(course, log)
+    return gradebook.load_rows(course / "convdojo-grade" / "grades.json")
 
 
 # --- the cycle ------------------------------------------------------------------------
@@ -173,12 +176,12 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Cycle:
     export_before = _export(course, "grades-before.csv", log)
 
     rows = _hardened_rows(course, log)
-    # what `convdojo grade ... --gradebook URL --gradebook-mode compare|import` runs
-    reports = course / "convdojo-grade"
-    comparison = gradebook.apply(url, mode="compare", assignment=ASSIGNMENT, rows=rows,
-                                 out=reports)
-    imported = gradebook.apply(url, mode="import", assignment=ASSIGNMENT, rows=rows,
-                               out=reports)
+    # The real command line; with the same --out it resumes, so only the gradebook runs.
+    compare_out = _grade(course, log, "--gradebook", url, "--gradebook-mode", "compare")
+    assert "SUSPECTED TAMPERING" in compare_out
+    comparison = gradebook.compare(url, assignment=ASSIGNMENT, rows=rows)  # read-only
+    _grade(course, log, "--gradebook", url, "--gradebook-mode", "import")
+    imported = json.loads((course / "convdojo-grade" / "gradebook-import.json").read_text())
     _nbgrader("generate_feedback", ASSIGNMENT, "--force", course=course, log=log)
     export_after = _export(course, "grades-after.csv", log)
     print("\n".join(line.splitlines()[0] for line in log))  # timings, with pytest -s
@@ -256,7 +259,7 @@ def test_manual_grade_and_export(cycle: Cycle) -> None:
 
 def test_imported_scores_appear_in_nbgrader_export(cycle: Cycle) -> None:
     ours = _convdojo(cycle)
-    assert len(cycle.imported.written) == len(ours) and not cycle.imported.skipped
+    assert len(cycle.imported["written"]) == len(ours) and not cycle.imported["skipped"]
     for student, row in cycle.export_after.items():
         manual = sum(v for (s, _), v in MANUAL.items() if s == student)
         assert float(row["score"]) == pytest.approx(_total(ours, student) + manual), student

@@ -122,9 +122,9 @@ def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Vari
     if want is RAISES:
         if isinstance(got, Exception):
             return Finding(group, True, f"{where} torch refuses, as it should.", v.hidden)
+        returned = "an output" if v.hidden else f"{tuple(got.shape)}"  # hidden shapes stay hidden
         return Finding(group, False, f"{where} torch should refuse the input (it does not "
-                       f"fit the layers), but your answer returned {tuple(got.shape)}.",
-                       v.hidden)
+                       f"fit the layers), but your answer returned {returned}.", v.hidden)
     if isinstance(got, Exception):
         first = layers[0] if layers else None
         cin = getattr(first, "in_channels", None)

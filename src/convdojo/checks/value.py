@@ -92,8 +92,9 @@ def check_function(spec: FunctionSpec, answer: Callable[..., Any], hidden: bool)
         try:
             got = answer(*args, **kwargs)
         except Exception as exc:  # the student's function failing is a finding
-            findings.append(Finding("values", False, f"{where} raised "
-                                    f"{type(exc).__name__}: {exc}", is_hidden))
+            # The message of an exception on a hidden case can quote the hidden input.
+            detail = type(exc).__name__ if is_hidden else f"{type(exc).__name__}: {exc}"
+            findings.append(Finding("values", False, f"{where} raised {detail}", is_hidden))
             continue
         ok = _safe_compare(spec, got, want)
         if ok:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from .limits import parse_size
 
@@ -55,6 +56,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: 2G)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="do not use bubblewrap even if it is installed (reduced isolation)")
+    from convdojo import gradebook
+
+    gradebook.add_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,7 +68,15 @@ def run(args: argparse.Namespace) -> int:
     from .journal import JournalMismatch
     from .progress import Progress, format_summary
 
+    from convdojo import gradebook
+
     tty = sys.stderr.isatty()
+    if args.gradebook:
+        try:  # a bad URL must fail before the batch is graded, not after
+            gradebook.gradebook_url(args.gradebook)
+        except gradebook.GradebookError as exc:
+            print(f"convdojo grade: error: {exc}", file=sys.stderr)
+            return 2
     try:
         summary = grade_batch(args.submitted, assignment=args.assignment, out=args.out,
                               workers=args.workers, timeout=args.timeout, device=args.device,
@@ -80,4 +92,13 @@ def run(args: argparse.Namespace) -> int:
     for note in summary.notes if not tty else []:
         print(f"convdojo grade: warning: {note}", file=sys.stderr)
     print(format_summary(summary, verbose=tty), file=sys.stderr if tty else sys.stdout)
+    if args.gradebook:
+        try:
+            rows = gradebook.load_rows(Path(args.out) / "grades.json")
+            report = gradebook.apply(args.gradebook, mode=args.gradebook_mode,
+                                     assignment=args.assignment, rows=rows, out=args.out)
+        except gradebook.GradebookError as exc:
+            print(f"convdojo grade: error: {exc}", file=sys.stderr)
+            return 2
+        print(report)  # suspects are a report, not a failure: still exit 0
     return 0

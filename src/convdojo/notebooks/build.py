@@ -12,7 +12,7 @@ from . import cells
 from .lesson import Code, Lesson, Task, Text, Written
 from .lessons import LESSONS
 
-__all__ = ["build_source", "write_sources", "source_path"]
+__all__ = ["build_source", "write_sources", "source_path", "sync_file"]
 
 
 def build_source(lesson: Lesson) -> NotebookNode:
@@ -52,14 +52,16 @@ def source_path(root: Path, assignment: str) -> Path:
 
 def write_sources(root: Path, *, check: bool = False) -> list[Path]:
     """Write (or, with ``check``, compare) every solutions/ notebook; return stale paths."""
-    stale = []
-    for lesson in LESSONS:
-        path = source_path(root, lesson.assignment)
-        text = nbformat.writes(build_source(lesson)) + "\n"
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(path)
-        if not check:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    return stale
+    paths = (source_path(root, lesson.assignment) for lesson in LESSONS)
+    texts = (nbformat.writes(build_source(lesson)) + "\n" for lesson in LESSONS)
+    return [path for path, text in zip(paths, texts) if sync_file(path, text, check=check)]
+
+
+def sync_file(path: Path, text: str, *, check: bool) -> bool:
+    """Whether ``path`` differs from ``text``; unless ``check``, also bring it up to date."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    if not check:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return True

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 
 from .. import specs
+from .build import sync_file
 
 __all__ = ["generate", "release", "ReleaseError", "strip_outputs"]
 
@@ -58,14 +59,6 @@ def generate(root: Path, assignment: str) -> str:
 
 def release(root: Path, *, check: bool = False) -> list[Path]:
     """Write (or, with ``check``, compare) every exercises/ notebook; return stale paths."""
-    stale = []
-    for item in specs.assignments():
-        path = root / "exercises" / item.name / item.notebook
-        text = generate(root, item.name)
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(path)
-        if not check:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    return stale
+    return [path for item in specs.assignments()
+            if sync_file(path := root / "exercises" / item.name / item.notebook,
+                         generate(root, item.name), check=check)]
