@@ -39,6 +39,7 @@ bench: $(STAMP)
 pictures: $(STAMP)
 	$(BIN)/python bench/bench_widget.py
 	$(BIN)/python bench/screenshot_feedback.py
+	$(BIN)/python bench/screenshot_selfcheck.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock:
