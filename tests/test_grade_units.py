@@ -212,3 +212,18 @@ def test_released_layout_helper_builds_valid_notebooks(tmp_path: Path) -> None:
     from hostile.notebooks import SOLUTIONS, fill, write  # noqa: PLC0415
     path = write(tmp_path, "s", fill(SOLUTIONS))
     nbformat.validate(nbformat.read(path, as_version=4))
+
+
+def test_wipe_keeps_binds_inside_scratch_and_removes_the_rest(tmp_path) -> None:
+    """A venv under /tmp is bound inside the sandbox's /tmp; the wipe must spare only it."""
+    from convdojo.grade.inside import cleanup
+
+    venv = tmp_path / "ci" / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("")
+    (tmp_path / "ci" / "planted.txt").write_text("left for the next student")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "file").write_text("x")
+    cleanup._wipe_children(str(tmp_path), [str(venv)])
+    assert (venv / "bin" / "python").exists()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [".venv", "bin", "ci", "python"]

@@ -109,6 +109,11 @@ def bwrap_command(iso: Isolation) -> list[str]:
     for name in _ETC:
         if os.path.exists(f"/etc/{name}"):
             cmd.extend(["--ro-bind", f"/etc/{name}", f"/etc/{name}"])
+    # Private scratch first: a Python or venv that lives under /tmp (a CI checkout,
+    # say) is bound on top of it below, instead of being hidden by it.
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    for folder, size in (("/tmp", 64), ("/scratch", 64), ("/dev/shm", 16)):
+        cmd += ["--size", str(size * 2**20), "--tmpfs", folder]
     roots = _roots()
     for root in roots:
         bind(root, root)
@@ -119,9 +124,6 @@ def bwrap_command(iso: Isolation) -> list[str]:
     bind(str(STUB), f"{SANDBOX_ROOT}/convdojo")
     bind(str(SHAPES), f"{SANDBOX_ROOT}/convdojo_shapes.py")
     bind(str(TEMPLATES), f"{SANDBOX_ROOT}/convdojo_templates.py")
-    cmd += ["--proc", "/proc", "--dev", "/dev"]
-    for folder, size in (("/tmp", 64), ("/scratch", 64), ("/dev/shm", 16)):
-        cmd += ["--size", str(size * 2**20), "--tmpfs", folder]
     cmd += ["--remount-ro", "/", "--chdir", "/scratch", "--clearenv"]
     for key, value in _env(pidns=True).items():
         cmd += ["--setenv", key, value]

@@ -85,17 +85,40 @@ def _reap() -> None:
         _EXITS[pid] = status
 
 
+def _mount_points() -> list[str]:
+    try:
+        with open("/proc/self/mounts") as fh:
+            points = [line.split()[1] for line in fh if len(line.split()) > 1]
+    except OSError:
+        return []
+    # /proc/self/mounts escapes spaces and the like as octal (\040)
+    return [p.encode().decode("unicode_escape") for p in points]
+
+
 def wipe(folders: list[str]) -> None:
+    mounts = _mount_points()
     for folder in folders:
-        for entry in os.listdir(folder) if os.path.isdir(folder) else []:
-            path = os.path.join(folder, entry)
-            for root, dirs, _ in os.walk(path):
-                for d in dirs:  # a chmod 000 directory must not survive the wipe
-                    os.chmod(os.path.join(root, d), 0o700)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
+        _wipe_children(folder, mounts)
+
+
+def _wipe_children(folder: str, mounts: list[str]) -> None:
+    for entry in os.listdir(folder) if os.path.isdir(folder) else []:
+        path = os.path.join(folder, entry)
+        if path in mounts:
+            continue  # a read-only bind (the Python install), not student files
+        if not os.path.islink(path) and any(m.startswith(path + "/") for m in mounts):
+            _wipe_children(path, mounts)  # keep the way to the bind, wipe the rest
+            continue
+        for root, dirs, _ in os.walk(path):
+            for d in dirs:  # a chmod 000 directory must not survive the wipe
                 try:
-                    os.unlink(path)
+                    os.chmod(os.path.join(root, d), 0o700)
                 except OSError:
                     pass
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
