@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import pathlib
 import random
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ import ipywidgets
 import traitlets
 
 from . import geometry as geo
+from .convert import json_numbers, layer_kwargs, norm, parse_control, shape_of, show
 
 _HERE = pathlib.Path(__file__).parent
 MAX_DRAWN = 96  # cells per axis; more would make an unreadable, slow SVG
@@ -21,93 +21,6 @@ PARAMS = ("input_size", "kernel_size", "stride", "padding", "dilation", "in_chan
           "count_include_pad", "divisor_override", "out_channel")
 _TEXT_CONTROLS = (("input_size", "size"), ("kernel_size", "kernel"), ("stride", "stride"),
                   ("padding", "padding"), ("dilation", "dilation"))
-
-
-def _shape(x: Any) -> tuple[int, ...]:
-    """Shape of a nested list (or tensor-like)."""
-    dims: list[int] = []
-    while isinstance(x, Sequence) and not isinstance(x, str):
-        dims.append(len(x))
-        x = x[0] if len(x) else None
-    return tuple(dims)
-
-
-def _parse(name: str, text: str) -> Union[int, tuple[int, int], str]:
-    """Read a control's text: '3', '3, 2', '(3, 2)', 'same' or 'valid'."""
-    t = text.strip().strip("()[]").strip()
-    if name == "padding" and t in ("same", "valid"):
-        return t
-    try:
-        nums = [int(p) for p in t.replace(",", " ").split()]
-    except ValueError:
-        nums = []
-    if len(nums) == 1:
-        return nums[0]
-    if len(nums) == 2:
-        return nums[0], nums[1]
-    extra = ", 'same' or 'valid'" if name == "padding" else ""
-    raise ValueError(f"could not read {name} {text!r}: write an int like 3 or a pair like 3, 2{extra}")
-
-
-def _json_numbers(x: Any) -> Any:
-    """JSON has no inf/nan (max pooling over padding alone gives -inf): send them as strings JS's Number() reads."""
-    if isinstance(x, dict):
-        return {k: _json_numbers(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_json_numbers(v) for v in x]
-    if isinstance(x, float) and not math.isfinite(x):
-        return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
-    return x
-
-
-def _norm(value: Any) -> Any:
-    return value if isinstance(value, str) else geo.pair("value", value)
-
-
-def _layer_kwargs(layer: Any, shape: tuple[int, ...], input: Any) -> tuple[dict, str]:
-    """Constructor arguments that reproduce ``layer`` on ``shape``, and why torch would refuse it."""
-    import torch  # imported only here: the widget itself does not need torch
-    from torch import nn
-
-    modes = ((nn.Conv2d, "conv"), (nn.ConvTranspose2d, "transposed"),
-             (nn.MaxPool2d, "maxpool"), (nn.AvgPool2d, "avgpool"))
-    mode = next((m for t, m in modes if isinstance(layer, t)), None)
-    if mode is None:
-        raise TypeError("from_layer takes an nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d or "
-                        f"nn.ConvTranspose2d, got {type(layer).__name__}")
-    expected = getattr(layer, "in_channels", None)
-    dims = shape[1:] if len(shape) == 4 else ((expected or 1,) + shape if len(shape) == 2 else shape)
-    if len(dims) != 3:
-        raise TypeError(f"input_shape must be (H, W), (C, H, W) or (N, C, H, W), got {shape}")
-    c, h, w = (int(d) for d in dims)
-    args: dict[str, Any] = dict(input_size=(h, w), kernel_size=layer.kernel_size, stride=layer.stride,
-                                padding=layer.padding, mode=mode, in_channels=c, ceil_mode=False)
-    problem = ""
-    if mode in ("conv", "transposed"):
-        args.update(dilation=layer.dilation, in_channels=expected, out_channels=layer.out_channels,
-                    groups=layer.groups, weight=layer.weight.detach().cpu().tolist(),
-                    bias=None if layer.bias is None else layer.bias.detach().cpu().tolist())
-        if mode == "conv":
-            args["padding_mode"] = layer.padding_mode
-        else:
-            args["output_padding"] = layer.output_padding
-        if c != expected:
-            problem = (f"{type(layer).__name__} expects inputs with {expected} channels "
-                       f"(in_channels={expected}), but input_shape {shape} has {c}.")
-    elif mode == "maxpool":
-        args.update(dilation=layer.dilation, ceil_mode=layer.ceil_mode)
-    else:
-        args.update(ceil_mode=layer.ceil_mode, count_include_pad=layer.count_include_pad,
-                    divisor_override=layer.divisor_override)
-    if input is not None:
-        args["input"] = torch.as_tensor(input, dtype=torch.float32).reshape(c, h, w).tolist()
-    return args, problem
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, (tuple, list)):
-        return str(value[0]) if value[0] == value[1] else f"{value[0]}, {value[1]}"
-    return str(value)
 
 
 class SlidingKernel(anywidget.AnyWidget):
@@ -212,7 +125,7 @@ class SlidingKernel(anywidget.AnyWidget):
     def from_layer(cls, layer: Any, input_shape: Sequence[int], *, input: Any = None,
                    **kwargs: Any) -> "SlidingKernel":
         """Show a student's ``nn.Conv2d``, ``MaxPool2d``, ``AvgPool2d`` or ``ConvTranspose2d``."""
-        args, problem = _layer_kwargs(layer, tuple(input_shape), input)
+        args, problem = layer_kwargs(layer, tuple(input_shape), input)
         widget = cls(**{**args, **kwargs})
         if problem:
             widget._fail(problem)
@@ -254,18 +167,18 @@ class SlidingKernel(anywidget.AnyWidget):
         rng = random.Random(self._seed)
         c, (h, w), (kh, kw) = spec.in_channels, spec.input_size, spec.kernel_size
         given = self._given
-        self.input_values = given["input"] if _shape(given["input"]) == (c, h, w) else \
+        self.input_values = given["input"] if shape_of(given["input"]) == (c, h, w) else \
             [[[rng.randint(0, 9) for _ in range(w)] for _ in range(h)] for _ in range(c)]
         if spec.mode.endswith("pool"):
             self.weight, self.bias = None, None
             return
         wshape = ((spec.out_channels, c // spec.groups) if spec.mode == "conv"
                   else (c, spec.out_channels // spec.groups)) + (kh, kw)
-        fits = _shape(given["weight"]) == wshape
+        fits = shape_of(given["weight"]) == wshape
         self.weight = given["weight"] if fits else [[[[rng.randint(-1, 2) for _ in range(kw)]
                                                       for _ in range(kh)] for _ in range(wshape[1])]
                                                     for _ in range(wshape[0])]
-        self.bias = given["bias"] if fits and _shape(given["bias"]) == (spec.out_channels,) else None
+        self.bias = given["bias"] if fits and shape_of(given["bias"]) == (spec.out_channels,) else None
 
     def _fail(self, message: str) -> None:
         self._geom = None
@@ -312,7 +225,7 @@ class SlidingKernel(anywidget.AnyWidget):
         pm = spec.padding_mode
         self.outputs = [geo.cell_arithmetic(geom, self.input_values, self.weight, self.bias, s, oc).total
                         for s in range(geom.n_steps)]
-        frame.update(rows=geom.rows.to_json(pm), cols=geom.cols.to_json(pm), **_json_numbers({
+        frame.update(rows=geom.rows.to_json(pm), cols=geom.cols.to_json(pm), **json_numbers({
             "values": [self.input_values[c] for c in chans],
             "kernels": geo.kernels_for(spec, self.weight, oc) if self.weight else [],
             "bias": float(self.bias[oc]) if self.bias else 0.0, "outputs": self.outputs}))
@@ -346,7 +259,7 @@ class SlidingKernel(anywidget.AnyWidget):
         if self._syncing:
             return
         try:
-            parsed = _parse(name, value) if name in dict(_TEXT_CONTROLS) else value
+            parsed = parse_control(name, value) if name in dict(_TEXT_CONTROLS) else value
         except ValueError as exc:
             self._fail(str(exc))
             return
@@ -364,11 +277,11 @@ class SlidingKernel(anywidget.AnyWidget):
                 value = getattr(self, name)
                 if name in dict(_TEXT_CONTROLS):
                     try:
-                        same = _norm(_parse(name, control.value)) == _norm(value)
+                        same = norm(parse_control(name, control.value)) == norm(value)
                     except ValueError:
                         same = False
                     if not same and not self.error.startswith("could not read"):
-                        control.value = _show(value)
+                        control.value = show(value)
                 elif control.value != value:
                     control.value = value
             last = max(self.n_steps - 1, 0)
