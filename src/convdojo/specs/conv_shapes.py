@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from torch import nn
 
-from .model import Assignment, Constraint, LayerSpec, Mistake, ValueSpec, WrittenSpec
+from .model import ZEROS, Assignment, Constraint, LayerSpec, Mistake, ValueSpec, WrittenSpec
 from .rules import HALVE, KEEP, RAISES, Rule, shrink, spatial
 from .variants import hidden, public, random_hidden
 
 CONV = (nn.Conv2d,)
-ZEROS = Constraint("padding_mode", ("zeros",), "zero padding (the default padding_mode)")
 
 
 def _bigger(value: tuple[int, int]) -> bool:

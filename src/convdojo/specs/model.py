@@ -10,7 +10,7 @@ from .rules import RAISES, Rule, Shape
 
 __all__ = [
     "Variant", "Constraint", "LayerSpec", "ValueSpec", "FunctionSpec", "WrittenSpec",
-    "Mistake", "Assignment", "Spec",
+    "Mistake", "Assignment", "Spec", "ZEROS",
 ]
 
 
@@ -41,6 +41,10 @@ class Constraint:
         if callable(self.allowed):
             return bool(self.allowed(value))
         return value in self.allowed
+
+
+# The constraint most convolution exercises share.
+ZEROS = Constraint("padding_mode", ("zeros",), "zero padding (the default padding_mode)")
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,12 @@ from torch import nn
 from . import matchers as m
 from .extras import as_shape
 from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, ValueSpec,
-                    WrittenSpec)
+                    WrittenSpec, ZEROS)
 from .rules import KEEP, spatial, times
 from .variants import hidden, public, random_hidden
 
 CONV = (nn.Conv2d,)
 TCONV = (nn.ConvTranspose2d,)
-ZEROS = Constraint("padding_mode", ("zeros",), "zero padding (the default padding_mode)")
 
 
 def _io(cin: int, cout: int, layer: int = 0) -> tuple[Constraint, Constraint]:
