@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from .checks import CheckResult, check
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .checks import CheckResult, check
 
 __all__ = ["check", "CheckResult", "__version__"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so the command line (and a sandbox starting in parallel) need not wait
+    # for torch to import before doing anything.
+    if name in ("check", "CheckResult"):
+        from . import checks
+
+        return getattr(checks, name)
+    raise AttributeError(f"module 'convdojo' has no attribute {name!r}")

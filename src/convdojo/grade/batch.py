@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import checker, report, sandbox
-from .inside import codec
+from . import checker, decide, report, sandbox
 from .journal import Journal
-from .limits import Limits, format_size
+from .limits import Limits
 from .submissions import Submission
 from .workers import Worker, WorkerDied
 
@@ -66,22 +65,10 @@ class Batch:
         self.pool: cf.ProcessPoolExecutor
 
     def header(self) -> dict[str, Any]:
-        exercises = [{"id": s.id, "name": s.answer_name, "kind": s.kind} for s in self.specs]
-        extra = {"max_procs": self.limits.nproc if self.iso.bwrap else 0,
-                 "nproc": 0 if os.geteuid() == 0 else _user_tasks() + 64 + self.limits.nproc}
-        return {"exercises": exercises, **self.limits.header(), **extra}
+        return decide.header(self.specs, self.limits, bool(self.iso.bwrap), _user_tasks())
 
     def cases(self) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {"public": [], "hidden": []}
-        for spec in self.specs:
-            for i, (args, kwargs, hidden) in enumerate(getattr(spec, "cases", ()) or ()):
-                try:
-                    row = [spec.id, i, codec.to_json(codec.encode(tuple(args))),
-                           codec.to_json(codec.encode(dict(kwargs)))]
-                except codec.PlainError:
-                    continue  # that case reports "did not run" on the clean side
-                out["hidden" if hidden else "public"].append(row)
-        return out
+        return decide.cases(self.specs, hidden=True)
 
     # --- the run -------------------------------------------------------------------
     def run(self, subs: list[Submission]) -> int:
@@ -222,7 +209,7 @@ class Batch:
                 res = checker.simple(self.specs[index].id, "error", *res["feedback"][:1])
             state["results"][index] = res
         elif kind == "died":  # answers that arrived before are genuine: keep their checks
-            outcome = {"status": "worker", "detail": item[2]}
+            outcome = decide.died_outcome(item[2])
             state = self._state(partial, sub, item[3])
             state["outcome"] = outcome
             state["notes"] = [checker.stop_reason(outcome, self.limits.timeout)[1]]
@@ -232,12 +219,10 @@ class Batch:
                                                             self.limits.timeout)
         else:
             result, clean, start = item[2], item[3], item[4]
-            outcome = {k: result.get(k) for k in ("status", "cell", "line", "fatal", "run_ms")}
-            outcome.update(exit=clean.get("exit"), stray=clean.get("stray", 0),
-                           clean_ms=clean.get("clean_ms"),
-                           sandbox_ms=round((time.perf_counter() - start) * 1000, 1))
+            outcome = decide.outcome_of(result, clean, (time.perf_counter() - start) * 1000)
             state = self._state(partial, sub, start)
-            state["outcome"], state["notes"] = outcome, self._notes(result, outcome)
+            state["outcome"] = outcome
+            state["notes"] = decide.notes_of(result, outcome, self.limits)
             for i, spec in enumerate(self.specs):
                 if spec.id not in state["answers"]:
                     state["results"][i] = checker.unreached(spec.id, outcome,
@@ -250,17 +235,6 @@ class Batch:
             self._record(sub, state["results"], state["outcome"], state["notes"], ms)
             del partial[sub.student_id], pending[sub.student_id]
             self.inflight.release()
-
-    def _notes(self, result: dict[str, Any], outcome: dict[str, Any]) -> list[str]:
-        notes = []
-        for note in result.get("notes", [])[:30]:
-            note = str(note)
-            if "MemoryError" in note:
-                note += f" (the limit is {format_size(self.limits.memory)} of memory)"
-            notes.append(note)
-        if outcome.get("status") not in ("ok", "fatal"):
-            notes.append(checker.stop_reason(outcome, self.limits.timeout)[1])
-        return notes
 
     def _record(self, sub: Submission, results: list[dict[str, Any]],
                 outcome: dict[str, Any], notes: list[str], ms: float) -> None:

@@ -106,8 +106,10 @@ def _rebuild(tree: Any) -> Any:
 
 
 def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
-              device: str | None = None) -> dict[str, Any]:
-    """Grade one answer; always returns a CheckResult dict (never raises)."""
+              device: str | None = None, hidden: bool = True) -> dict[str, Any]:
+    """Grade one answer; always returns a CheckResult dict (never raises).
+
+    ``hidden=False`` runs only the visible checks, as a student's self-check does."""
     from convdojo import specs
     from convdojo.checks import MISSING, CheckResult, check
 
@@ -133,7 +135,7 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
     if answer is MISSING_VALUE:
         answer = MISSING
     try:
-        result = check(exercise_id, answer, device=dev, hidden=True)
+        result = check(exercise_id, answer, device=dev, hidden=hidden)
     except Exception as exc:  # check() catches the answer's errors; this would be ours
         return CheckResult.simple(spec.id, spec.points, "error",
                                   f"The grader failed on this answer ({type(exc).__name__}); "
