@@ -153,6 +153,24 @@ def test_play_advances_the_step_and_the_drawing(gallery_page, tmp_path_factory) 
     assert not errors
 
 
+def test_dragging_the_step_slider_moves_the_window(gallery_page) -> None:
+    page, errors = gallery_page
+    root = roots(page).nth(0)
+    press(root, "Home", 0)
+    output = page.locator(".jp-OutputArea-output:has(.sk-root)").nth(0)
+    slider = output.locator("input.sk-slider")
+    n = int(root.get_attribute("data-n-steps"))
+    assert slider.get_attribute("max") == str(n - 1)
+    slider.fill("3")  # fires `input`, like a drag that stops on 3
+    page.wait_for_function("r => r.dataset.step === '3'", arg=root.element_handle())
+    assert dom_state(root)["taps"] == [list(t) for t in gallery_widgets()["valid"].geometry.window(3)]
+    page.wait_for_timeout(300)
+    assert kernel_print(page, "print(valid.step)").strip() == "3"
+    press(root, "ArrowRight", 4)  # and the slider follows the keys
+    assert slider.input_value() == "4"
+    assert not errors
+
+
 def test_reduced_motion_stops_autoplay(gallery_page) -> None:
     page, _ = gallery_page
     page.emulate_media(reduced_motion="reduce")

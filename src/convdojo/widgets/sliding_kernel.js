@@ -267,7 +267,16 @@ function render({ model, el: host }) {
   const id = `sk${++instances}`;
   const root = el("div", { class: "sk-root", tabindex: 0, role: "group", "data-lm-suppress-shortcuts": "true",
     "aria-roledescription": "sliding kernel", "aria-keyshortcuts": "ArrowLeft ArrowRight ArrowUp ArrowDown Home End Space" });
-  host.append(root);
+  // The step slider lives here, not in a separate IntSlider model: each jslinked model
+  // costs a kernel message and its echo per frame, which is what limits the frame rate.
+  const slider = el("input", { type: "range", class: "sk-slider", min: 0, max: 0, value: 0, "aria-label": "step" });
+  const sliderRow = el("label", { class: "sk-slider-row" }, "step ");
+  sliderRow.append(slider);
+  host.append(sliderRow, root);
+  slider.addEventListener("input", () => {
+    model.set("step", Number(slider.value));
+    model.save_changes();
+  });
   const reduce = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
   let view = null, parts = null, pending = false;
 
@@ -279,6 +288,8 @@ function render({ model, el: host }) {
     if (err || !f.rows) {
       root.dataset.step = 0;
       root.dataset.nSteps = 0;
+      slider.max = 0;
+      slider.disabled = true;
       root.append(err ? el("div", { class: "sk-error", role: "alert" }, err)
         : el("div", { class: "sk-note", role: "status" }, f.too_large || "nothing to draw"));
       if (f.formulas) root.append(el("pre", { class: "sk-formula" }, f.formulas.join("\n")));
@@ -312,6 +323,9 @@ function render({ model, el: host }) {
     const s = Math.max(0, Math.min(model.get("step"), n - 1));
     root.dataset.step = s;
     root.dataset.nSteps = n;
+    slider.max = Math.max(n - 1, 0);
+    slider.value = s;
+    slider.disabled = n === 0;
     if (!view || n === 0) return;
     update(view, s, parts);
   }

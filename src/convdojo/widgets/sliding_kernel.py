@@ -236,11 +236,9 @@ class SlidingKernel(anywidget.AnyWidget):
         style = {"description_width": "initial"}
         self.play = ipywidgets.Play(min=0, max=0, interval=interval, description="play",
                                     tooltip="play / pause")
-        # No readout: its overflow check forces a page layout on every value (the drawing says the step).
-        self.slider = ipywidgets.IntSlider(min=0, max=0, description="step", readout=False, style=style)
-        # jslink: playing runs in the browser, with no kernel round trip per frame.
+        # jslink: playing runs in the browser, with no kernel round trip per frame. The step
+        # slider is drawn by the widget itself: one linked model fewer to sync on every frame.
         self._links = [ipywidgets.jslink((self, "step"), (self.play, "value")),
-                       ipywidgets.jslink((self, "step"), (self.slider, "value")),
                        ipywidgets.jslink((self, "playing"), (self.play, "playing"))]
         self.controls: dict[str, ipywidgets.ValueWidget] = {
             name: ipywidgets.Text(description=label, continuous_update=False, style=style,
@@ -253,7 +251,7 @@ class SlidingKernel(anywidget.AnyWidget):
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._on_control(name, change["new"]), "value")
         row = ipywidgets.HBox(list(self.controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap"))
-        self._ui = ipywidgets.VBox([row, ipywidgets.HBox([self.play, self.slider]), self])
+        self._ui = ipywidgets.VBox([row, self.play, self])
 
     def _on_control(self, name: str, value: Any) -> None:
         if self._syncing:
@@ -285,6 +283,6 @@ class SlidingKernel(anywidget.AnyWidget):
                 elif control.value != value:
                     control.value = value
             last = max(self.n_steps - 1, 0)
-            self.play.max = self.slider.max = last
+            self.play.max = last
         finally:
             self._syncing = False
