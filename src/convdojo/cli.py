@@ -11,8 +11,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import specs
-
 __all__ = ["main"]
 
 # name -> (module, one-line help)
@@ -22,6 +20,7 @@ COMMANDS = {
                 "generate exercises/ from solutions/ with nbgrader (or --check they are current)"),
     "list": ("convdojo.cli_list", "list the assignments and their exercises"),
     "grade": ("convdojo.grade.cli", "grade a batch of submissions in isolation"),
+    "validate": ("convdojo.cli_validate", "check your notebook before you submit it"),
 }
 
 
@@ -52,7 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except (specs.UnknownAssignment, specs.UnknownExercise) as exc:
+    except KeyError as exc:
+        # specs is imported here, not at the top: it imports torch (~2 s), which
+        # `convdojo validate` must start its sandbox before paying for.
+        from . import specs
+
+        if not isinstance(exc, (specs.UnknownAssignment, specs.UnknownExercise)):
+            raise
         print(f"convdojo: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -72,11 +72,8 @@ def detect(disable: bool = False) -> Isolation:
 
 def _roots() -> list[str]:
     """Directories the sandbox needs read-only besides /usr: Python and its packages."""
-    import numpy
-    import torch
     wanted = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)),
-              str(Path(torch.__file__).resolve().parents[1]),
-              str(Path(numpy.__file__).resolve().parents[1])}
+              _package_parent("torch"), _package_parent("numpy")}
     paths = sorted(os.path.realpath(p) for p in wanted)
     roots: list[str] = []
     for p in paths:
@@ -84,6 +81,17 @@ def _roots() -> list[str]:
             continue
         roots.append(p)
     return roots
+
+
+def _package_parent(name: str) -> str:
+    """The folder holding package ``name``, found without importing it: importing torch
+    here (~2 s) would delay the sandbox that a Session starts while it imports torch."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.origin:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    return str(Path(spec.origin).resolve().parents[1])
 
 
 def _real_package() -> str:

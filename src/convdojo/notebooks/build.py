@@ -8,7 +8,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from .. import specs
-from . import cells
+from . import cells, layout
 from .lesson import Code, Lesson, Task, Text, Written
 from .lessons import LESSONS
 
@@ -19,19 +19,17 @@ def build_source(lesson: Lesson) -> NotebookNode:
     """The solution notebook: every prompt, shape and solution comes from a spec."""
     assignment = specs.assignment(lesson.assignment)
     out = [cells.setup(lesson.imports)]
-    number = 0
-    for block in lesson.blocks:
+    # layout.numbered and layout.graded_cells share this numbering: validate reads them.
+    for block, number in layout.numbered(lesson):
         if isinstance(block, Text):
             out.append(cells.markdown(block.markdown, block.id))
         elif isinstance(block, Code):
             out.append(cells.code(block.source, block.id))
         elif isinstance(block, Task):
             spec = specs.get(block.exercise)
-            number += 1
             out += [cells.prompt(spec, number), cells.answer(spec), cells.selfcheck(spec),
                     cells.test(spec)]
         elif isinstance(block, Written):
-            number += 1
             out += cells.written(specs.get_written(block.question), number)
     _covers(lesson, assignment)
     return cells.notebook(out)

@@ -9,6 +9,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from ..specs.model import LayerSpec, WrittenSpec
+from . import layout
 
 __all__ = ["markdown", "code", "setup", "prompt", "answer", "selfcheck", "test", "written"]
 
@@ -52,7 +53,7 @@ def prompt(spec: Any, number: int) -> NotebookNode:
                  f"\n- target shape: `{spec.target_shape}`"
                  f"\n- the rule: {spec.rule.text}")
     cell = new_markdown_cell(text, metadata=_meta("prompt", spec.id))
-    cell.metadata["nbgrader"] = _nbgrader(f"{spec.id}_prompt", locked=True)
+    cell.metadata["nbgrader"] = _nbgrader(layout.prompt_id(spec.id), locked=True)
     return cell
 
 
@@ -67,14 +68,14 @@ def answer(spec: Any) -> NotebookNode:
     if isinstance(spec, LayerSpec):
         lines.append(f"{spec.answer_name}(x).shape if {spec.answer_name} is not None else None")
     cell = new_code_cell("\n".join(lines), metadata=_meta("answer", spec.id))
-    cell.metadata["nbgrader"] = _nbgrader(spec.id, solution=True)
+    cell.metadata["nbgrader"] = _nbgrader(layout.answer_id(spec.id), solution=True)
     return cell
 
 
 def selfcheck(spec: Any) -> NotebookNode:
     cell = new_code_cell(f'check("{spec.id}", {spec.answer_name})',
                          metadata=_meta("selfcheck", spec.id))
-    cell.metadata["nbgrader"] = _nbgrader(f"{spec.id}_selfcheck", locked=True)
+    cell.metadata["nbgrader"] = _nbgrader(layout.selfcheck_id(spec.id), locked=True)
     return cell
 
 
@@ -83,7 +84,7 @@ def test(spec: Any) -> NotebookNode:
     source = (f"# Autograder: hidden inputs too; the value below is your score.\n"
               f'check("{spec.id}", {spec.answer_name}, hidden=True).report()')
     cell = new_code_cell(source, metadata=_meta("test", spec.id))
-    cell.metadata["nbgrader"] = _nbgrader(f"{spec.id}_test", grade=True, locked=True,
+    cell.metadata["nbgrader"] = _nbgrader(layout.test_id(spec.id), grade=True, locked=True,
                                           points=spec.points)
     return cell
 
@@ -92,9 +93,9 @@ def written(item: WrittenSpec, number: int) -> list[NotebookNode]:
     """A locked question and a manually graded markdown answer that holds the rubric."""
     question = new_markdown_cell(f"### {number}. {item.title} (written, {item.points:g} points)"
                                  f"\n\n{item.prompt}", metadata=_meta("prompt", item.id))
-    question.metadata["nbgrader"] = _nbgrader(f"{item.id}_prompt", locked=True)
+    question.metadata["nbgrader"] = _nbgrader(layout.prompt_id(item.id), locked=True)
     reply = new_markdown_cell(f"**Rubric.** {item.rubric}", metadata=_meta("written", item.id))
-    reply.metadata["nbgrader"] = _nbgrader(item.id, solution=True, grade=True,
+    reply.metadata["nbgrader"] = _nbgrader(layout.answer_id(item.id), solution=True, grade=True,
                                            points=item.points)
     return [question, reply]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .build import write_sources
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the kit's folder")
@@ -15,6 +13,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .build import write_sources  # nbformat and torch: only for this command
+
     stale = write_sources(args.root.resolve(), check=args.check)
     for path in stale:
         print(f"{'out of date' if args.check else 'wrote'}: {path}")

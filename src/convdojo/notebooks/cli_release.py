@@ -6,9 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from .build import write_sources
-from .release import ReleaseError, release
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the kit's folder")
@@ -22,6 +19,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {root} has no solutions/ folder; run from the kit's folder or pass "
               "--root", file=sys.stderr)
         return 2
+    # nbformat and torch (~4 s): imported for this command only, not by every parser
+    from .build import write_sources
+    from .release import ReleaseError, release
+
     stale = write_sources(root, check=args.check)
     try:
         stale += release(root, check=args.check)
