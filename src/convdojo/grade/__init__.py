@@ -4,6 +4,7 @@ Student code runs in warm, isolated sandbox workers (bubblewrap when
 available) that return only plain data: each answer's layer types,
 hyperparameters and weights.  Clean checker processes rebuild the answers and
 run ``convdojo.check(..., hidden=True)``, the same code as the self-checks.
+With ``scheduler`` the same grading runs on a Dask cluster's workers (cluster.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ import datetime as dt
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .batch import GraderError, Summary
+
+if TYPE_CHECKING:
+    from .journal import Journal
+    from .limits import Limits
+    from .submissions import Submission
 
 __all__ = ["grade_batch", "Summary", "GraderError"]
 
@@ -30,19 +36,20 @@ def grade_batch(
     memory_limit: int | str = "2G",
     sandbox: bool = True,
     progress: Any = None,
+    scheduler: str | None = None,
 ) -> Summary:
     """Grade ``submitted/<student>/<assignment>/<notebook>`` into ``out``; resumable.
 
-    Raises UnknownAssignment, FileNotFoundError or ValueError for bad arguments, and
-    GraderError when the sandbox cannot run at all; never for a bad submission.
+    ``scheduler`` (a Dask scheduler's address) grades on that cluster's workers
+    instead of local ones; ``workers`` does not apply then.  Raises
+    UnknownAssignment, FileNotFoundError or ValueError for bad arguments, and
+    GraderError when the sandbox (or the cluster) cannot run at all; never for a
+    bad submission.
     """
     from convdojo import specs
-    from convdojo.devices import resolve_device
 
-    from . import report
-    from . import sandbox as sandbox_mod
-    from .batch import Batch
-    from .limits import Limits, format_size, parse_size
+    from .journal import Journal
+    from .limits import Limits, parse_size
     from .progress import Progress
     from .submissions import discover
 
@@ -55,14 +62,50 @@ def grade_batch(
     if timeout <= 0:
         raise ValueError("--timeout must be a positive number of seconds")
     memory = parse_size(memory_limit) if isinstance(memory_limit, str) else int(memory_limit)
+    limits = Limits(timeout=float(timeout), memory=memory)
+    if scheduler is None:
+        return _grade_locally(spec, root, Path(out), workers, limits, device, sandbox,
+                              progress, started)
+    from . import cluster
+
+    if workers is not None:
+        raise ValueError("--workers does not apply with --scheduler: every thread of every "
+                         "Dask worker grades (set it with `dask worker --nthreads N`)")
+    address = cluster.check_address(scheduler)
+    _check_device_name(device)  # the workers resolve it: this machine may have no GPU
+    outdir = Path(out)
+    outdir.mkdir(parents=True, exist_ok=True)
+    journal = Journal(outdir / "journal.jsonl", spec.name)
+    subs = discover(root, spec.name, spec.notebook)
+    bar = progress if progress is not None else Progress()
+    try:
+        run = cluster.grade_on_cluster(address, spec=spec, subs=subs, journal=journal,
+                                       limits=limits, device=device, sandbox_on=sandbox,
+                                       progress=bar)
+    finally:
+        bar.close()
+        journal.close()
+    return _finish(spec, outdir, subs, journal, limits, started, graded=run.graded,
+                   isolation=cluster.label(run.isolation), device=cluster.label(run.devices),
+                   notes=run.notes, latencies=run.latencies)
+
+
+def _grade_locally(spec: Any, root: Path, outdir: Path, workers: int | None, limits: Limits,
+                   device: str | None, sandbox: bool, progress: Any,
+                   started: float) -> Summary:
+    from convdojo.devices import resolve_device
+
+    from . import sandbox as sandbox_mod
+    from .batch import Batch
+    from .progress import Progress
+    from .submissions import discover
+
     dev = str(resolve_device(device))
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n < 1:
         raise ValueError("--workers must be at least 1")
-    outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
     iso = sandbox_mod.detect(disable=not sandbox)
-    limits = Limits(timeout=float(timeout), memory=memory)
     bar = progress if progress is not None else Progress()
     batch = Batch(spec, outdir, n, limits, dev, iso, bar)
     subs = discover(root, spec.name, spec.notebook)
@@ -71,17 +114,37 @@ def grade_batch(
     finally:
         bar.close()
         batch.journal.close()
+    return _finish(spec, outdir, subs, batch.journal, limits, started, graded=graded,
+                   isolation=iso.label, device=dev, notes=list(iso.notes),
+                   latencies=batch.latencies)
+
+
+def _check_device_name(device: str | None) -> None:
+    from convdojo.devices import DEVICES
+
+    if device is not None and device.split(":")[0] not in DEVICES:
+        raise ValueError(f"unsupported device {device!r}: use one of {', '.join(DEVICES)}")
+
+
+def _finish(spec: Any, outdir: Path, subs: list[Submission], journal: Journal, limits: Limits,
+            started: float, *, graded: int, isolation: str, device: str, notes: list[str],
+            latencies: list[float]) -> Summary:
+    """The shared tail of a local and a cluster run: every output, from the journal."""
+    from convdojo import specs
+
+    from . import report
+    from .limits import format_size
+
     present = {sub.student_id for sub in subs}  # a student removed from SUBMITTED is dropped
-    records = [r for r in batch.journal.records.values() if r["student_id"] in present]
+    records = [r for r in journal.records.values() if r["student_id"] in present]
     meta = {"assignment": spec.name, "title": spec.title,
             "titles": {e: specs.get(e).title for e in spec.exercises},
             "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "isolation": iso.label, "device": dev,
+            "isolation": isolation, "device": device,
             "limits": {"timeout_s": limits.timeout, "memory": format_size(limits.memory),
                        "processes": limits.nproc, "file_size": format_size(limits.fsize)}}
     report.write_all(outdir, records, meta)
     statuses = [{r["status"] for r in rec["results"]} for rec in records]
     return Summary(spec.name, len(records), len(spec.exercises), graded,
                    sum("error" in s for s in statuses), sum("timeout" in s for s in statuses),
-                   time.monotonic() - started, iso.label, list(iso.notes), outdir,
-                   batch.latencies)
+                   time.monotonic() - started, isolation, notes, outdir, latencies)

@@ -9,7 +9,6 @@ either fully recorded (fsynced) or not at all, and a rerun resumes from there.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import datetime as dt
 import functools
 import multiprocessing
 import os
@@ -238,10 +237,8 @@ class Batch:
 
     def _record(self, sub: Submission, results: list[dict[str, Any]],
                 outcome: dict[str, Any], notes: list[str], ms: float) -> None:
-        self.journal.add({
-            "student_id": sub.student_id, "sha256": sub.digest,
-            "graded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "results": results, "notes": notes, "run": {**outcome, "ms": round(ms, 1)}})
+        self.journal.add(decide.record(sub.student_id, sub.digest, results, notes,
+                                       {**outcome, "ms": round(ms, 1)}))
         if ms:
             self.latencies.append(ms)
         self.progress.advance(results)

@@ -1,7 +1,9 @@
 """``convdojo grade SUBMITTED --assignment NAME --out DIR``: argument parsing and exit codes.
 
 Exit 0 when the batch was graded (whatever the students scored); 2 for bad
-arguments (argparse's convention); 1 when the grader itself could not run.
+arguments (argparse's convention, and a malformed --scheduler address); 1 when
+the grader itself could not run (no sandbox, dask not installed, a scheduler
+that cannot be reached or a worker that cannot grade).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .limits import parse_size
@@ -23,7 +26,7 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive(kind: type) -> object:
+def _positive(kind: type) -> Callable[[str], float | int]:
     def parse(text: str) -> float | int:
         try:
             value = kind(text)
@@ -45,7 +48,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="output folder (grades.csv, grades.json, feedback/); a rerun "
                              "with the same folder resumes")
     parser.add_argument("--workers", type=_positive(int), default=None, metavar="N",
-                        help=f"parallel sandbox workers (default: {os.cpu_count()}, the cores)")
+                        help=f"parallel sandbox workers (default: {os.cpu_count()}, the cores); "
+                             "not with --scheduler")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="grade on the workers of this Dask scheduler, e.g. "
+                             "tcp://HOST:8786 (needs pip install 'convdojo[dask]' here and on "
+                             "every worker); outputs are still written here")
     parser.add_argument("--timeout", type=_positive(float), default=60.0, metavar="SECONDS",
                         help="wall time per notebook (default: 60)")
     parser.add_argument("--device", choices=("cpu", "cuda", "meta"), default=None,
@@ -81,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         summary = grade_batch(args.submitted, assignment=args.assignment, out=args.out,
                               workers=args.workers, timeout=args.timeout, device=args.device,
                               memory_limit=args.memory_limit, sandbox=not args.no_sandbox,
-                              progress=Progress(sys.stderr, enabled=tty))
+                              progress=Progress(sys.stderr, enabled=tty),
+                              scheduler=args.scheduler)
     except (UnknownAssignment, FileNotFoundError, NotADirectoryError, ValueError,
             JournalMismatch) as exc:
         print(f"convdojo grade: error: {exc}", file=sys.stderr)

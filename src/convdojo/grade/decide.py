@@ -7,6 +7,7 @@ A *run* is what a sandbox worker reported for a notebook: the answers it read
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from . import checker
 from .inside import codec
 from .limits import Limits, format_size
 
-__all__ = ["header", "cases", "outcome_of", "died_outcome", "notes_of", "assemble"]
+__all__ = ["header", "cases", "outcome_of", "died_outcome", "notes_of", "assemble", "record"]
 
 Check = Callable[[str, Any, dict[str, Any]], dict[str, Any]]
 
@@ -86,3 +87,11 @@ def assemble(specs: Sequence[Any], answers: dict[str, Any], result: dict[str, An
             runs = (result or {}).get("results", {}) if spec.kind == "function" else {}
             results.append(check(spec.id, answers[spec.id], runs))
     return results
+
+
+def record(student_id: str, digest: str | None, results: list[dict[str, Any]],
+           notes: list[str], run: dict[str, Any]) -> dict[str, Any]:
+    """A student's journal line (``run`` is the outcome with its "ms")."""
+    return {"student_id": student_id, "sha256": digest,
+            "graded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "results": results, "notes": notes, "run": run}

@@ -183,5 +183,6 @@ def launch(iso: Isolation, index: int, workdir: Path, log: Path) -> subprocess.P
                                 env=env, cwd=str(workdir), start_new_session=True)
 
 
-def make_workdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="convdojo-grade-"))
+def make_workdir(root: str | os.PathLike[str] | None = None) -> Path:
+    """A private folder for the workers, in ``root`` (default: the temporary folder)."""
+    return Path(tempfile.mkdtemp(prefix="convdojo-grade-", dir=root))

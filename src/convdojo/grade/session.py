@@ -27,14 +27,15 @@ class Session:
     """``Session("conv_shapes").grade(notebook_bytes)`` -> {"results", "notes", "run"}.
 
     ``hidden=False`` gives a student's view: visible checks only, and the
-    function exercises' hidden arguments never reach the sandbox.
+    function exercises' hidden arguments never reach the sandbox.  ``workroot``
+    is where its private folder goes (default: the temporary folder).
     """
 
     def __init__(self, assignment: str, *, limits: Limits | None = None,
                  device: str | None = None, sandbox_on: bool = True, hidden: bool = True,
-                 index: int = 0, warm: bool = True) -> None:
+                 index: int = 0, warm: bool = True, workroot: str | None = None) -> None:
         self.iso = sandbox.detect(disable=not sandbox_on)
-        self.workdir = sandbox.make_workdir()
+        self.workdir = sandbox.make_workdir(workroot)
         self.worker = Worker(index, self.iso, self.workdir, self.workdir / "worker.log")
         # The sandbox imports torch while this process does the same: both take a second.
         self._starting: Future[None] | None = None
@@ -53,7 +54,12 @@ class Session:
         self.specs = [specs.get(e) for e in spec.exercises]
         self.limits = limits or Limits()
         self.hidden = hidden
-        self._header = decide.header(self.specs, self.limits, bool(self.iso.bwrap))
+        from .batch import _user_tasks
+
+        # RLIMIT_NPROC counts every task of this uid (a Dask worker's threads too), as in
+        # Batch.header: without them a non-root sandbox could not fork at all.
+        self._header = decide.header(self.specs, self.limits, bool(self.iso.bwrap),
+                                     _user_tasks())
         self._cases = decide.cases(self.specs, hidden=hidden)
         self._failures = 0
 
