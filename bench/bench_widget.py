@@ -194,7 +194,7 @@ def main() -> None:
     print(f"  Chromium: draw cost per step                   {br['draw_ms']:8.2f} ms  "
           f"(≈ {1000 / max(br['draw_ms'], 1e-3):.0f} steps/s possible)")
     print(f"  websocket kernel→browser per step, all traffic {br['ws_bytes_per_step']:8.0f} B  "
-          "(Jupyter envelopes, busy/idle status, echoes of the 3 linked widgets)")
+          "(Jupyter envelopes, busy/idle status, the Play's echo)")
     for kind, size in br["ws_breakdown"].most_common():
         print(f"      {kind:28s} {size / max(br['steps'], 1):8.0f} B/step")
     if not args.no_docs:

@@ -153,6 +153,21 @@ def test_play_advances_the_step_and_the_drawing(gallery_page, tmp_path_factory) 
     assert not errors
 
 
+def test_python_and_the_play_button_share_the_step(gallery_page) -> None:
+    page, errors = gallery_page
+    root = roots(page).nth(0)
+    kernel_print(page, "valid.step = 5")  # from Python: the drawing and the Play follow
+    page.wait_for_function("r => r.dataset.step === '5'", arg=root.element_handle())
+    page.wait_for_timeout(300)
+    assert kernel_print(page, "print(valid.play.value)").strip() == "5"
+    output = page.locator(".jp-OutputArea-output:has(.sk-root)").nth(0)
+    output.locator(".widget-play button").nth(1).click()  # stop: back to the first step
+    page.wait_for_function("r => r.dataset.step === '0'", arg=root.element_handle())
+    page.wait_for_timeout(300)
+    assert kernel_print(page, "print(valid.step, valid.playing)").split() == ["0", "False"]
+    assert not errors
+
+
 def test_dragging_the_step_slider_moves_the_window(gallery_page) -> None:
     page, errors = gallery_page
     root = roots(page).nth(0)

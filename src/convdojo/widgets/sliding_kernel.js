@@ -374,4 +374,62 @@ function render({ model, el: host }) {
   };
 }
 
-export default { render };
+// The Play button drives the step in the browser. This link is jslink's, minus one thing:
+// while playing, the step is not sent to the kernel on every frame. Each message there costs
+// the page a busy/idle status pair and an echo, and two linked models per frame held playing
+// below 30 fps. The kernel hears the step when playing pauses or stops, and at once otherwise.
+const PREFIX = "IPY_MODEL_";
+function initialize({ model }) {
+  let play = null, wanted = null;
+  const reduce = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+  const fromPlay = () => {
+    const v = play.get("value");
+    if (v === model.get("step")) return;
+    if (play.get("playing") && reduce && reduce.matches) {
+      toPlay(); // no autoplay: undo the Play's first step; render() stops it and says why
+      return;
+    }
+    model.set("step", v);
+    if (!play.get("playing")) model.save_changes();
+  };
+  const toPlay = () => {
+    const s = model.get("step");
+    if (play && play.get("value") !== s) {
+      play.set("value", s);
+      play.save_changes();
+    }
+  };
+  const paused = () => { if (!play.get("playing")) model.save_changes(); };
+  const unbind = () => {
+    if (play) {
+      play.off("change:value", fromPlay);
+      play.off("change:playing", paused);
+    }
+    play = null;
+  };
+  // `_play` arrives after the widget's first state (Python creates the Play second).
+  const bind = () => {
+    const ref = model.get("_play");
+    unbind();
+    wanted = ref;
+    if (typeof ref !== "string" || !ref.startsWith(PREFIX) || !model.widget_manager) return;
+    model.widget_manager.get_model(ref.slice(PREFIX.length)).then((m) => {
+      if (wanted !== ref) return; // rebound (or closed) meanwhile
+      play = m;
+      play.on("change:value", fromPlay);
+      play.on("change:playing", paused);
+      toPlay();
+    });
+  };
+  model.on("change:_play", bind);
+  model.on("change:step", toPlay);
+  bind();
+  return () => {
+    wanted = null;
+    unbind();
+    model.off("change:_play", bind);
+    model.off("change:step", toPlay);
+  };
+}
+
+export default { initialize, render };

@@ -33,6 +33,10 @@ class SlidingKernel(anywidget.AnyWidget):
     playing = traitlets.Bool(False).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     frame = traitlets.Dict().tag(sync=True)  # geometry and numbers; resent only on parameter changes
+    # The Play that drives `step`: the front end links the two in the browser (see initialize()
+    # in sliding_kernel.js), so playing needs no kernel round trip per frame.
+    _play = traitlets.Instance(ipywidgets.Play, allow_none=True).tag(
+        sync=True, **ipywidgets.widget_serialization)
 
     # Parameters are plain Python traits (not synced): any value is accepted here and checked by
     # geometry.make_spec, so a bad one shows a readable reason instead of a TraitError.
@@ -236,10 +240,10 @@ class SlidingKernel(anywidget.AnyWidget):
         style = {"description_width": "initial"}
         self.play = ipywidgets.Play(min=0, max=0, interval=interval, description="play",
                                     tooltip="play / pause")
-        # jslink: playing runs in the browser, with no kernel round trip per frame. The step
-        # slider is drawn by the widget itself: one linked model fewer to sync on every frame.
-        self._links = [ipywidgets.jslink((self, "step"), (self.play, "value")),
-                       ipywidgets.jslink((self, "playing"), (self.play, "playing"))]
+        # Playing runs in the browser: Play.value -> step is linked by the front end, and the
+        # step slider is drawn by the widget itself, so a frame syncs one model, not three.
+        self._play = self.play
+        self._links = [ipywidgets.jslink((self, "playing"), (self.play, "playing"))]
         self.controls: dict[str, ipywidgets.ValueWidget] = {
             name: ipywidgets.Text(description=label, continuous_update=False, style=style,
                                   layout=ipywidgets.Layout(width="130px"))
