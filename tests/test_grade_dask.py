@@ -357,3 +357,22 @@ def test_workers_reuse_one_warm_sandbox_and_drop_broken_or_stale_ones(monkeypatc
     assert made[1].closed and len(made) == 3  # its idle sandbox is not kept for nothing
     tasks.close_all()
     assert made[2].closed and not tasks._ALL
+
+
+def test_a_rerun_retries_only_what_the_cluster_could_not_grade(tmp_path: Path) -> None:
+    from convdojo.grade.cluster import to_grade
+    from convdojo.grade.decide import record
+    from convdojo.grade.journal import Journal
+    from convdojo.grade.submissions import Submission
+
+    journal = Journal(tmp_path / "journal.jsonl", "conv_shapes")
+    graded, killed, changed, new = (Submission(n, Path(n), b"{}", f"d-{n}")
+                                    for n in ("graded", "killed", "changed", "new"))
+    journal.add(record("graded", "d-graded", [], [], {"status": "ok", "ms": 5.0}))
+    journal.add(record("killed", "d-killed", [], ["KilledWorker"], {"status": "cluster", "ms": 0.0}))
+    journal.add(record("changed", "d-old", [], [], {"status": "ok", "ms": 5.0}))
+    journal.close()
+    reread = Journal(tmp_path / "journal.jsonl", "conv_shapes")  # as a rerun sees it
+    assert [s.student_id for s in to_grade([graded, killed, changed, new], reread)] == \
+        ["killed", "changed", "new"]
+    reread.close()

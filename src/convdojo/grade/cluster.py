@@ -26,7 +26,8 @@ from .limits import Limits
 from .submissions import Submission
 from .tasks import Config, grade_task, warm
 
-__all__ = ["ClusterError", "ClusterRun", "check_address", "grade_on_cluster", "label", "task_key"]
+__all__ = ["ClusterError", "ClusterRun", "check_address", "grade_on_cluster", "label", "task_key",
+           "to_grade"]
 
 INSTALL = "pip install 'convdojo[dask]'"
 WORKER_WAIT = 60.0  # seconds to wait for a first worker on a scheduler that has none
@@ -171,6 +172,16 @@ def _failed(spec: Any, exc: BaseException) -> dict[str, Any]:
             "notes": [text], "run": {"status": "cluster", "detail": name, "ms": 0.0}}
 
 
+def to_grade(subs: list[Submission], journal: Journal) -> list[Submission]:
+    """New or changed notebooks, and those the cluster could not grade last time: a
+    KilledWorker says nothing about the notebook, so a rerun tries it again."""
+    def settled(sub: Submission) -> bool:
+        record = journal.records.get(sub.student_id) or {}
+        return (journal.done(sub.student_id, sub.digest)
+                and record.get("run", {}).get("status") != "cluster")
+    return [s for s in subs if not settled(s)]
+
+
 def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], journal: Journal,
                      limits: Limits, device: str | None, sandbox_on: bool,
                      progress: Any) -> ClusterRun:
@@ -183,7 +194,7 @@ def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], journal
     client = _connect(address)
     try:
         _warm_all(client, config, run)
-        todo = [s for s in subs if not journal.done(s.student_id, s.digest)]
+        todo = to_grade(subs, journal)
         progress.start(len(subs), len(subs) - len(todo))
         for sub in [s for s in todo if s.data is None]:  # as locally: recorded, not run
             results = [checker.simple(e, "error", sub.problem or "") for e in spec.exercises]
