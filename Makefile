@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_widget.py --no-docs
 	$(BIN)/python bench/bench_grade.py
 	$(BIN)/python bench/bench_dask.py
+	$(BIN)/python bench/bench_validate.py
 
 # Regenerate the README's pictures (widget screenshot and GIF, feedback page).
 pictures: $(STAMP)
