@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 # LAB_ARGS passes extra options, e.g. make lab LAB_ARGS="--no-browser --port=8890"
+# .venv/bin goes first on PATH, so JupyterLab's terminals find `convdojo validate`.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
