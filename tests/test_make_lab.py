@@ -24,6 +24,23 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _server_env(group: int) -> dict[str, str]:
+    """The environment of the jupyter-lab process that `make` started in process group ``group``."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.getpgid(int(pid)) != group:
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"jupyter-lab" not in fh.read():
+                    continue
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                pairs = [item.split(b"=", 1) for item in fh.read().split(b"\0") if b"=" in item]
+            return {k.decode(): v.decode() for k, v in pairs}
+        except (OSError, ProcessLookupError):
+            continue
+    raise AssertionError("no jupyter-lab process found under make")
+
+
 def test_make_lab_serves_the_exercises() -> None:
     port, token = _free_port(), "convdojo-test"
     args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
@@ -46,6 +63,9 @@ def test_make_lab_serves_the_exercises() -> None:
         assert {a.name for a in specs.assignments()} <= names
         lab = urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10)
         assert b"JupyterLab" in lab.read()
+        # Its terminals (and `!` in notebooks) find the kit's command line: convdojo validate.
+        path = _server_env(proc.pid)["PATH"].split(os.pathsep)
+        assert path[0] == str(ROOT / ".venv" / "bin") and (ROOT / ".venv/bin/convdojo").exists()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
