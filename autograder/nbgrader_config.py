@@ -23,6 +23,8 @@ virtualenv's ``bin/`` on PATH (activate it).
 import os
 from pathlib import Path
 
+from convdojo.notebooks.layout import CODE_STUB, TEXT_STUB
+
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
 HERE = Path(__file__).resolve().parent
@@ -55,8 +57,8 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 
 # Answer cells keep the line that sets the answer to None, so the released notebook
 # runs to the end and its self-checks say "not answered yet".
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.code_stub = {"python": CODE_STUB}
+c.ClearSolutions.text_stub = TEXT_STUB
 
 # The autograded cells are cheap; a hostile submission must not hang autograde.
 c.Execute.timeout = 120

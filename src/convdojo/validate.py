@@ -10,7 +10,6 @@ assignment and to explain a deleted cell.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,9 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["Problem", "Inspection", "Report", "inspect", "inspect_bytes", "identify",
            "structure", "grade", "TEXT_STUB"]
 
-# What nbgrader leaves in a released written-answer cell (ClearSolutions.text_stub in
-# autograder/nbgrader_config.py).
-TEXT_STUB = "YOUR ANSWER HERE"
+TEXT_STUB = layout.TEXT_STUB  # what a released written-answer cell holds
 _FIX = ("Copy it back, with its metadata, from a fresh copy of the assignment (re-download "
         "it), or undo the deletion (Edit > Undo Delete Cells in Jupyter).")
 _WHAT = {"answer": "answer cell of exercise", "test": "autograder test cell of exercise",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import functools
 import multiprocessing
-import os
 import queue
 import shutil
 import threading
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import checker, decide, report, sandbox
+from . import checker, decide, sandbox
 from .journal import Journal
 from .limits import Limits
 from .submissions import Submission
@@ -64,7 +63,7 @@ class Batch:
         self.pool: cf.ProcessPoolExecutor
 
     def header(self) -> dict[str, Any]:
-        return decide.header(self.specs, self.limits, bool(self.iso.bwrap), _user_tasks())
+        return decide.header(self.specs, self.limits, bool(self.iso.bwrap))
 
     def cases(self) -> dict[str, list[Any]]:
         return decide.cases(self.specs, hidden=True)
@@ -253,18 +252,3 @@ def _result_of(future: cf.Future[dict[str, Any]] | None) -> dict[str, Any]:
         return {"exercise_id": "?", "score": 0.0, "max_score": 0.0, "status": "error",
                 "feedback": [f"The grader's checker failed ({type(exc).__name__})."],
                 "findings": [], "passed": False}
-
-
-def _user_tasks() -> int:
-    """Tasks (threads included) this uid runs now: RLIMIT_NPROC counts them all."""
-    uid, count = os.getuid(), 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            st = os.stat(f"/proc/{pid}")
-            if st.st_uid == uid:
-                count += len(os.listdir(f"/proc/{pid}/task"))
-        except OSError:
-            continue
-    return count

@@ -21,12 +21,29 @@ __all__ = ["header", "cases", "outcome_of", "died_outcome", "notes_of", "assembl
 Check = Callable[[str, Any, dict[str, Any]], dict[str, Any]]
 
 
-def header(specs: Sequence[Any], limits: Limits, bwrap: bool, nproc: int = 0) -> dict[str, Any]:
+def header(specs: Sequence[Any], limits: Limits, bwrap: bool) -> dict[str, Any]:
     """The job header a sandbox worker reads before each notebook."""
     exercises = [{"id": s.id, "name": s.answer_name, "kind": s.kind} for s in specs]
+    # RLIMIT_NPROC counts every task of this uid (a Dask worker's threads too): without
+    # them a non-root sandbox could not fork at all.  Root ignores the limit.
     extra = {"max_procs": limits.nproc if bwrap else 0,
-             "nproc": 0 if os.geteuid() == 0 else nproc + 64 + limits.nproc}
+             "nproc": 0 if os.geteuid() == 0 else _user_tasks() + 64 + limits.nproc}
     return {"exercises": exercises, **limits.header(), **extra}
+
+
+def _user_tasks() -> int:
+    """Tasks (threads included) this uid runs now: RLIMIT_NPROC counts them all."""
+    uid, count = os.getuid(), 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            st = os.stat(f"/proc/{pid}")
+            if st.st_uid == uid:
+                count += len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            continue
+    return count
 
 
 def cases(specs: Sequence[Any], *, hidden: bool = True) -> dict[str, list[Any]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from . import checker, decide, sandbox
@@ -54,12 +53,7 @@ class Session:
         self.specs = [specs.get(e) for e in spec.exercises]
         self.limits = limits or Limits()
         self.hidden = hidden
-        from .batch import _user_tasks
-
-        # RLIMIT_NPROC counts every task of this uid (a Dask worker's threads too), as in
-        # Batch.header: without them a non-root sandbox could not fork at all.
-        self._header = decide.header(self.specs, self.limits, bool(self.iso.bwrap),
-                                     _user_tasks())
+        self._header = decide.header(self.specs, self.limits, bool(self.iso.bwrap))
         self._cases = decide.cases(self.specs, hidden=hidden)
         self._failures = 0
 

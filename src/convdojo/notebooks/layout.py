@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from .lesson import Block, Lesson, Task, Written
 
 __all__ = ["GradedCell", "answer_id", "test_id", "selfcheck_id", "prompt_id", "numbered",
-           "graded_cells", "lessons", "lesson_for"]
+           "graded_cells", "lessons", "lesson_for", "CODE_STUB", "TEXT_STUB"]
+
+# What nbgrader leaves in released answer cells (autograder/nbgrader_config.py sets its
+# ClearSolutions stubs from these); validate reads TEXT_STUB as "not answered yet".
+CODE_STUB = "# YOUR CODE HERE"
+TEXT_STUB = "YOUR ANSWER HERE"
 
 
 @dataclass(frozen=True)
