@@ -9,7 +9,7 @@ from torch import nn
 
 from .. import shapes
 from ..specs.rules import Shape
-from .structure import attribute, type_name
+from .structure import type_name
 
 __all__ = ["layer_out_shape", "explain_dims", "reconsider"]
 
