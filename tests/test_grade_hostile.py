@@ -24,7 +24,7 @@ from convdojo.grade import grade_batch, sandbox  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(sandbox.detect().bwrap is None, reason="bubblewrap cannot run here"),
+    pytest.mark.skipif(not sandbox.available(), reason=f"needs bubblewrap: {sandbox.INSTALL}"),
 ]
 
 

@@ -54,7 +54,8 @@ class _State:
 
             try:
                 self.sessions[assignment] = Session(assignment, device=self.device,
-                                                    hidden=self.hidden, warm=self.warm)
+                                                    hidden=self.hidden, warm=self.warm,
+                                                    reduced_ok=True)
             except ValueError as exc:  # an unusable --device or CONVDOJO_DEVICE
                 raise pytest.UsageError(f"convdojo autograder: {exc}") from None
         return self.sessions[assignment]

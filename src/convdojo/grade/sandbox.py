@@ -43,12 +43,24 @@ class Isolation:
 
     @property
     def label(self) -> str:
-        return "bubblewrap" if self.bwrap else "reduced (resource limits only)"
+        return "bubblewrap" if self.bwrap else "NOT SANDBOXED (resource limits only)"
 
 
-@functools.lru_cache(maxsize=1)
-def detect(disable: bool = False) -> Isolation:
-    """Use bubblewrap if it is installed and can create namespaces here."""
+INSTALL = "sudo apt-get install bubblewrap"  # Debian and Ubuntu; the package has this name
+
+
+class SandboxUnavailable(OSError):
+    """bubblewrap is missing or cannot make namespaces, and the caller asked for it."""
+
+
+@functools.lru_cache(maxsize=4)
+def detect(disable: bool = False, *, fallback: bool = False) -> Isolation:
+    """bubblewrap if it is installed and can create namespaces here.
+
+    Fails closed: SandboxUnavailable when it cannot run, unless ``disable`` (the
+    instructor's explicit ``--no-sandbox``) or ``fallback`` (student-side tools, which
+    grade the student's own notebook on the student's own machine).
+    """
     path = None if disable else shutil.which("bwrap")
     if path:
         probe = [path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"]
@@ -59,15 +71,29 @@ def detect(disable: bool = False) -> Isolation:
         if ok is not None and ok.returncode == 0:
             return Isolation(path)
         reason = (ok.stderr.decode(errors="replace").strip() if ok else "it did not start")
-        notes = [f"bubblewrap is installed but cannot create a sandbox here ({reason[:200]})"]
+        why = (f"bubblewrap is installed but cannot create a sandbox here ({reason[:200]}); "
+               "user namespaces must be allowed (sysctl kernel.unprivileged_userns_clone=1, "
+               "or run as root)")
+    elif disable:
+        why = "sandboxing was switched off with --no-sandbox"
     else:
-        notes = ["bubblewrap (bwrap) is not installed" if not disable else
-                 "sandboxing was switched off"]
-    notes.append("ISOLATION IS REDUCED: student code runs with resource limits only; it can "
-                 "read and write what this user can, and reach the network"
-                 + (", and as root the process limit is not enforced" if os.geteuid() == 0
-                    else ""))
+        why = f"bubblewrap (bwrap) is not installed; install it with: {INSTALL}"
+    if not (disable or fallback):
+        raise SandboxUnavailable(f"{why}. Student code is never graded without a sandbox; "
+                                 "pass --no-sandbox to grade trusted notebooks without one")
+    notes = [why, "NOT SANDBOXED: student code ran with resource limits only; it could read "
+             "and write what this user can, and reach the network"
+             + (", and as root the process limit is not enforced" if os.geteuid() == 0
+                else "")]
     return Isolation(None, notes)
+
+
+def available() -> bool:
+    """Whether bubblewrap can sandbox submissions here (for tests and notes)."""
+    try:
+        return detect().bwrap is not None
+    except SandboxUnavailable:
+        return False
 
 
 def _roots() -> list[str]:
@@ -102,8 +128,10 @@ def _real_package() -> str:
 def bwrap_command(iso: Isolation) -> list[str]:
     """The bwrap command line for a worker."""
     assert iso.bwrap
+    # No --disable-userns: each submission gets user, mount, PID, IPC and network
+    # namespaces of its own inside this one (inside/jail.py), which then allows no more.
     cmd = [iso.bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
-           "--disable-userns", "--uid", "1000", "--gid", "1000", "--hostname", "grader",
+           "--uid", "1000", "--gid", "1000", "--hostname", "grader",
            "--ro-bind", "/usr", "/usr"]
 
     def bind(src: str, dest: str) -> None:
@@ -133,7 +161,7 @@ def bwrap_command(iso: Isolation) -> list[str]:
     bind(str(SHAPES), f"{SANDBOX_ROOT}/convdojo_shapes.py")
     bind(str(TEMPLATES), f"{SANDBOX_ROOT}/convdojo_templates.py")
     cmd += ["--remount-ro", "/", "--chdir", "/scratch", "--clearenv"]
-    for key, value in _env(pidns=True).items():
+    for key, value in {**_env(pidns=True), "CONVDOJO_JAIL": "1"}.items():
         cmd += ["--setenv", key, value]
     cmd += ["--", sys.executable, "-I", "-c", ENTRY.format(root=SANDBOX_ROOT)]
     return cmd
@@ -150,12 +178,15 @@ def _env(pidns: bool) -> dict[str, str]:
 def plain_command(workdir: Path) -> tuple[list[str], dict[str, str]]:
     """Without bubblewrap: the same worker, the same limits, the real filesystem."""
     lib = workdir / "lib"
-    if not lib.exists():
-        lib.mkdir(parents=True)
-        (lib / "cdj_inside").symlink_to(INSIDE)
-        (lib / "convdojo").symlink_to(STUB)
-        (lib / "convdojo_shapes.py").symlink_to(SHAPES)
-        (lib / "convdojo_templates.py").symlink_to(TEMPLATES)
+    lib.mkdir(parents=True, exist_ok=True)  # workers start at once, and reruns reuse it
+    for name, target in (("cdj_inside", INSIDE), ("convdojo", STUB),
+                         ("convdojo_shapes.py", SHAPES), ("convdojo_templates.py", TEMPLATES)):
+        link = lib / name
+        if os.path.islink(link) and os.readlink(link) == str(target):
+            continue
+        tmp = lib / f".{name}.{os.getpid()}.{index_token()}"
+        tmp.symlink_to(target)
+        os.replace(tmp, link)
     env = {**_env(pidns=False), "HOME": str(workdir), "TMPDIR": str(workdir)}
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if key in os.environ:
@@ -172,12 +203,22 @@ def scratch_for(iso: Isolation, index: int, workdir: Path) -> tuple[str, list[st
     return str(folder), [str(folder)]
 
 
+def index_token() -> str:
+    return os.urandom(4).hex()
+
+
+# bubblewrap itself (pid 1 of the sandbox) keeps the environment it was started with:
+# give it nothing of the grader's (no gradebook URL, password or token).
+BWRAP_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
 def launch(iso: Isolation, index: int, workdir: Path, log: Path) -> subprocess.Popen[bytes]:
     """Start worker ``index``; its fds 0/1 are the protocol pipes."""
     with open(log, "ab") as err:
         if iso.bwrap:
             return subprocess.Popen(bwrap_command(iso), stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+                                    stdout=subprocess.PIPE, stderr=err, env=BWRAP_ENV,
+                                    cwd="/", start_new_session=True)
         cmd, env = plain_command(workdir)
         return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                                 env=env, cwd=str(workdir), start_new_session=True)

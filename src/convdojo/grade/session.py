@@ -32,8 +32,11 @@ class Session:
 
     def __init__(self, assignment: str, *, limits: Limits | None = None,
                  device: str | None = None, sandbox_on: bool = True, hidden: bool = True,
-                 index: int = 0, warm: bool = True, workroot: str | None = None) -> None:
-        self.iso = sandbox.detect(disable=not sandbox_on)
+                 index: int = 0, warm: bool = True, workroot: str | None = None,
+                 reduced_ok: bool = False) -> None:
+        # reduced_ok: a student-side tool (validate, the pytest autograder) may run the
+        # student's own notebook without bubblewrap, with a note; grading never does.
+        self.iso = sandbox.detect(disable=not sandbox_on, fallback=reduced_ok)
         self.workdir = sandbox.make_workdir(workroot)
         self.worker = Worker(index, self.iso, self.workdir, self.workdir / "worker.log")
         # The sandbox imports torch while this process does the same: both take a second.

@@ -43,6 +43,9 @@ class Worker:
     def start(self) -> None:
         self.proc = sandbox.launch(self.iso, self.index, self.workdir, self.log)
         hello = self._read(START_TIMEOUT, "start")
+        if hello.get("type") == "unusable":
+            raise WorkerDied(f"the sandbox cannot give each submission namespaces of its "
+                             f"own: {str(hello.get('detail'))[:300]}")
         if hello.get("type") != "ready":
             raise WorkerDied(f"worker {self.index} sent {hello!r} instead of ready")
 

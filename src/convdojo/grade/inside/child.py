@@ -15,7 +15,7 @@ from . import private, runner, wire
 
 ARM_EVENT = "convdojo.sandbox.arm"
 OWN_MODULES = ["cdj_inside"] + [f"cdj_inside.{m}" for m in (
-    "child", "codec", "guard", "notebook", "private", "runner", "sender", "wire", "worker")]
+    "child", "codec", "guard", "jail", "notebook", "private", "runner", "sender", "wire", "worker")]
 
 
 def _limits(job: dict[str, Any]) -> None:
@@ -78,6 +78,9 @@ def main(job: dict[str, Any], job_fd: int, key_fd: int, res_fd: int, case_fd: in
     try:
         os.setsid()
         _limits(job)
+        if os.environ.get("CONVDOJO_JAIL") == "1":
+            from . import jail
+            jail.enter()  # from here on: the submission's own namespaces
         _file_table((job_fd, key_fd, res_fd, case_fd))
         _signals()
         gc.disable()  # no collector pass may run student finalizers on the sender's thread

@@ -22,6 +22,8 @@ from typing import Any
 from . import cleanup, codec, wire
 
 _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
+_JAILED = os.environ.get("CONVDOJO_JAIL") == "1"
+_JAIL_PROCS = 2 if _JAILED else 0  # the jail's waiting parent and its init, per child
 
 
 def _prctl(option: int, value: int) -> None:
@@ -133,7 +135,7 @@ class Job:
                     break
                 watch = [pidfd] if self.eof else [self.res_r, pidfd]
                 ready, _, _ = select.select(watch, [], [], min(left, 0.01) if limit else left)
-                if limit and cleanup.count_processes() > limit:  # a fork bomb: stop it now
+                if limit and cleanup.count_processes() - _JAIL_PROCS > limit:  # a fork bomb
                     cleanup.kill_strays()
                     status = {"status": "nproc"}
                     break
@@ -210,6 +212,32 @@ class Job:
                 "clean_ms": round((time.monotonic() - started) * 1000, 1)}
 
 
+def _probe_jail() -> str | None:
+    """Why a submission could not get namespaces of its own here, or None if it can."""
+    err_r, err_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(err_r)
+        code = 1
+        try:
+            from . import jail
+            jail.enter()
+            code = 0
+        except BaseException as exc:  # noqa: BLE001 - the reason goes to the grader
+            os.write(err_w, repr(exc).encode("utf-8", "replace")[:500])
+        finally:
+            os._exit(code)
+    os.close(err_w)
+    reason = b""
+    while chunk := os.read(err_r, 4096):
+        reason += chunk
+    os.close(err_r)
+    status = cleanup.wait_child(pid)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        return None
+    return reason.decode("utf-8", "replace") or f"the probe ended with {status}"
+
+
 def main() -> None:
     _prctl(_PR_SET_DUMPABLE, 0)  # same-uid processes cannot read our memory or ptrace us
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
@@ -224,6 +252,10 @@ def main() -> None:
     inp, out = os.dup(0), os.dup(1)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)
+    problem = _probe_jail() if _JAILED else None
+    if problem:  # fail closed: no submission runs without namespaces of its own
+        wire.send_json(out, {"type": "unusable", "detail": problem})
+        return
     wire.send_json(out, {"type": "ready", "pid": os.getpid()})
     ready: Job | None = None
     while True:
