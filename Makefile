@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root (containers, CI) unless told to.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test venv exercises check-sync bench pictures lock clean
+.PHONY: lab test venv system-deps exercises check-sync bench pictures lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,26 @@ venv: $(STAMP)
 lab: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
 
-test: $(STAMP)
+# Debian packages the grader's sandbox and the browser tests need. Installed when this
+# user can (root, or passwordless sudo); otherwise those tests skip and name the command.
+# NO_SYSTEM_DEPS=1 skips this step (to try the suite as a machine without them sees it).
+SYSTEM_PACKAGES := bwrap:bubblewrap chromium:chromium
+system-deps:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	if [ -z "$$missing" ] || [ -n "$(NO_SYSTEM_DEPS)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "note: cannot install$$missing here (not root, no passwordless sudo);" \
+	  "their tests will skip. Install with: sudo apt-get install$$missing"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "note: no apt-get here; install$$missing yourself, or their tests will skip"; exit 0; fi; \
+	echo "installing$$missing (Debian packages)"; \
+	{ $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$sudo apt-get install -y -qq $$missing >/dev/null; } || \
+	  echo "note: installing$$missing failed; their tests will skip"
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 # Regenerate exercises/ from solutions/ (nbgrader generate_assignment), outputs stripped.

@@ -230,3 +230,27 @@ def test_grade_refuses_to_run_without_bubblewrap(tmp_path: Path) -> None:
     assert graded.returncode == 0, graded.stderr
     assert "NOT SANDBOXED" in graded.stdout + graded.stderr
     assert "NOT SANDBOXED" in (tmp_path / "out2" / "grades.json").read_text()
+
+
+def test_pytest_autograder_isolates_notebooks_from_each_other(tmp_path: Path) -> None:
+    """One warm Session grades both: what the first plants, the second cannot find."""
+    import xml.etree.ElementTree as ET
+
+    paths = []
+    for case in (PLANT, SEE):
+        support.build(tmp_path / "submitted", case, {})
+        paths += ["--notebook", str(tmp_path / "submitted" / case.name / "conv_shapes"
+                                    / "conv_shapes.ipynb")]
+    autograder = Path(__file__).resolve().parent.parent / "autograder"
+    done = subprocess.run([sys.executable, "-m", "pytest", str(autograder), *paths, "--hidden",
+                           "--device", "cpu", "-p", "no:cacheprovider",
+                           "--junitxml", str(tmp_path / "junit.xml")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    cases = {}
+    for case in ET.parse(tmp_path / "junit.xml").iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        student = Path(props.get("notebook", "")).parts[-3]
+        cases[student, case.get("name", "").rsplit("::", 1)[-1]] = props
+    spy = cases[SEE.name, "param_count"]
+    assert spy["points"] == spy["max_points"] == "1", done.stdout[-3000:]
+    assert cases[PLANT.name, "param_count"]["points"] == "0"
