@@ -10,6 +10,7 @@ imports that load cached bytecode work.  Honest bystanders get full marks.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -25,7 +26,9 @@ from hostile.notebooks import POINTS, SOLUTIONS, answer_cell, fill, write  # noq
 from convdojo.grade import sandbox  # noqa: E402
 
 pytestmark = pytest.mark.slow
+pytest_plugins = ["pytester"]
 CONVDOJO = str(Path(sys.executable).parent / "convdojo")
+ROOT = Path(__file__).resolve().parent.parent
 S = SOLUTIONS
 
 
@@ -206,3 +209,66 @@ def test_refused_syntax_is_never_a_syntax_error_or_a_skipped_cell(
         if case.name.startswith("refused_") or case.name == "honest_ipython_syntax":
             notes = " ".join(graded[case.name]["notes"])
             assert "SyntaxError" not in notes and "was skipped" not in notes, case.name
+
+
+# --- the same attribution from Dask and the student-side tools ------------------------
+MIXED = Case("mixed", cells={"padding": "raise ValueError('nope')", "stride": "pass",
+                             "worked_7x7": "%time conv7 = nn.Conv2d(1, 1, kernel_size=3)"})
+RAISED = "Your answer cell (cell 15) raised ValueError: nope"
+HOLDS = ("conv still holds your answer to Channels (channels): the answer cell (cell 21) of "
+         "this exercise did not assign conv")
+
+
+def test_validate_says_the_same(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from convdojo.cli import main
+
+    path = tmp_path / "conv_shapes.ipynb"
+    nbformat.write(MIXED.notebook(), path)
+    main(["validate", str(path)])
+    out = capsys.readouterr().out
+    assert RAISED in out and HOLDS in out
+    assert "score: 7 / 11 on the visible checks (5 of 7 exercises passed)" in out
+
+
+def test_the_pytest_autograder_says_the_same(pytester: pytest.Pytester) -> None:
+    import xml.etree.ElementTree as ET
+
+    path = pytester.path / "conv_shapes.ipynb"
+    nbformat.write(MIXED.notebook(), path)
+    result = pytester.runpytest_subprocess(str(ROOT / "autograder"), "--device", "cpu",
+                                           "--notebook", str(path), "--hidden",
+                                           "--junitxml", "junit.xml", timeout=600)
+    result.assert_outcomes(passed=5, failed=2)
+    failures = {case.get("name"): case.find("failure")
+                for case in ET.parse(pytester.path / "junit.xml").iter("testcase")}
+    assert RAISED in (failures["padding"].text or "")
+    assert HOLDS in (failures["stride"].text or "")
+    assert failures["worked_7x7"] is None
+
+
+def _mixed_rows(students: dict[str, dict]) -> dict[str, dict]:
+    assert students["honest"]["score"] == sum(POINTS.values())
+    return {r["exercise_id"]: r for r in students["mixed"]["exercises"]}
+
+
+def test_dask_says_the_same(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    write(tmp_path / "submitted", "mixed", MIXED.notebook())
+    write(tmp_path / "submitted", "honest", fill(S))
+    with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
+                                  dashboard_address=None,
+                                  silence_logs=logging.CRITICAL) as local:
+        args = [CONVDOJO, "grade", str(tmp_path / "submitted"), "--assignment",
+                "conv_shapes", "--out", str(tmp_path / "out"), "--scheduler",
+                local.scheduler_address]
+        done = subprocess.run(args + ([] if sandbox.detect().bwrap else ["--no-sandbox"]),
+                              capture_output=True, text=True, timeout=600,
+                              stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    students = json.loads((tmp_path / "out" / "grades.json").read_text())["students"]
+    rows = _mixed_rows({s["student_id"]: s for s in students})
+    assert (rows["padding"]["score"], rows["padding"]["status"]) == (0, "invalid")
+    assert RAISED in rows["padding"]["feedback"][0]
+    assert (rows["stride"]["score"], rows["stride"]["status"]) == (0, "unanswered")
+    assert HOLDS in rows["stride"]["feedback"][0]
+    assert rows["worked_7x7"]["status"] == "passed"
