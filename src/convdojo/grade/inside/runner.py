@@ -36,7 +36,8 @@ def _describe(exc: BaseException) -> str:
         first = text[0] if text else ""
     except _BaseException:  # a hostile __str__
         first = ""
-    return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__
+    name = _type(exc).__name__
+    return f"{name}: {first}"[:300] if first else name
 
 
 def first_line(source: str) -> str:
@@ -62,7 +63,7 @@ def run_cells(data: bytes, exercises: list[dict[str, Any]], post: Post,
               progress: Any) -> dict[str, Any]:
     """Execute the notebook; post each answer at its snapshot point; return function answers.
 
-    Each answer goes with the facts about its own answer cell (``Answers.facts``), so the
+    Each answer goes with the facts about its own answer cell (see ``Answers``), so the
     grader can tell an answer from what an earlier exercise left in the variable.
     """
     try:
