@@ -83,10 +83,13 @@ def test_parse_explains_bad_files(data: bytes, words: str) -> None:
         notebook.parse(data)
 
 
-def test_magics_are_dropped() -> None:
+def test_magics_are_transformed_as_ipython_does() -> None:
+    """IPython's own transformer, not a regex: the grader's get_ipython() then decides."""
     assert notebook.python_source("%matplotlib inline\nx = 1\n!pip install y") == (
-        "pass  # IPython magic skipped\nx = 1\npass  # IPython magic skipped")
-    assert notebook.python_source("%%bash\nrm -rf /") is None
+        "get_ipython().run_line_magic('matplotlib', 'inline')\nx = 1\n"
+        "get_ipython().system('pip install y')\n")
+    assert notebook.python_source("%%bash\nrm -rf /") == (
+        "get_ipython().run_cell_magic('bash', '', 'rm -rf /\\n')\n")
 
 
 @pytest.fixture(scope="module")

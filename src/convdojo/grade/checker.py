@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import attribution
+
 __all__ = ["init", "check_one", "unreached", "sanitize_dict"]
 
 _TUPLE = re.compile(r"[(\[]\s*-?\d+(?:\s*[,x×]\s*-?\d+)+\s*,?\s*[)\]]")
@@ -118,6 +120,9 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
 
     spec = specs.get(exercise_id)
     dev = device or _STATE.get("device") or "cpu"
+    tree, not_its_own = attribution.judge(spec.id, tree)
+    if not_its_own is not None:  # the answer cell raised, or the value is another's
+        return not_its_own
     huge = _too_large(tree)
     if huge:
         return CheckResult.simple(spec.id, spec.points, "invalid",

@@ -15,7 +15,8 @@ from . import private, runner, wire
 
 ARM_EVENT = "convdojo.sandbox.arm"
 OWN_MODULES = ["cdj_inside"] + [f"cdj_inside.{m}" for m in (
-    "child", "codec", "guard", "jail", "notebook", "private", "runner", "sender", "wire", "worker")]
+    "child", "codec", "guard", "jail", "notebook", "private", "runner", "sender", "shell",
+    "wire", "worker")]
 
 
 def _limits(job: dict[str, Any]) -> None:

@@ -6,16 +6,25 @@ X); failing that, after the first cell that calls ``check("X"...)`` following
 the answer cell; failing that, right after the answer cell; else at the end.
 Test cells belong to the grader and are never executed: nbgrader would restore
 them, and here they would only call the stand-in ``check``.
+
+Cells are compiled as a kernel would: plain Python as it is, anything else
+through IPython's own input transformer (``%time``, ``!ls``, ``obj?``...), whose
+two files are loaded privately, so ``sys.modules`` never holds a half IPython.
 """
 
 from __future__ import annotations
 
+import builtins
+import importlib.util
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from types import CodeType, SimpleNamespace
 from typing import Any
 
 MAX_NOTEBOOK = 32 * 2**20
+_compile = compile
 
 
 class NotebookError(Exception):
@@ -29,12 +38,14 @@ class Cell:
     skip: bool = False
     before: list[str] = field(default_factory=list)
     after: list[str] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)  # exercises this is the answer cell of
 
 
 @dataclass
 class Plan:
     cells: list[Cell]
     at_end: list[str]
+    answer_cell: dict[str, int] = field(default_factory=dict)  # exercise -> cell index
 
 
 def parse(data: bytes) -> list[dict[str, Any]]:
@@ -87,14 +98,18 @@ def plan(raw: list[dict[str, Any]], exercises: list[str]) -> Plan:
     for cell, (_, _, _, is_test), is_code in zip(cells, tags, code):
         cell.skip = is_test or not is_code
     at_end: list[str] = []
+    answer_cell: dict[str, int] = {}
     for ex in exercises:
+        answer = next((i for i, (gid, role, e, _) in enumerate(tags) if code[i] and (
+            gid == ex or (role == "answer" and e == ex))), None)
+        if answer is not None and not cells[answer].skip:
+            cells[answer].answers.append(ex)
+            answer_cell[ex] = cells[answer].index
         test = next((i for i, (gid, role, e, _) in enumerate(tags) if code[i] and (
             gid == f"{ex}_test" or (role == "test" and e == ex))), None)
         if test is not None:
             cells[test].before.append(ex)
             continue
-        answer = next((i for i, (gid, role, e, _) in enumerate(tags) if code[i] and (
-            gid == ex or (role == "answer" and e == ex))), None)
         call = re.compile(r"\bcheck\(\s*(['\"])" + re.escape(ex) + r"\1")
         start = 0 if answer is None else answer
         checker = next((i for i in range(start, len(cells))
@@ -106,18 +121,76 @@ def plan(raw: list[dict[str, Any]], exercises: list[str]) -> Plan:
             cells[answer].after.append(ex)
         else:
             at_end.append(ex)
-    return Plan(cells, at_end)
+    return Plan(cells, at_end, answer_cell)
 
 
-_MAGIC_LINE = re.compile(r"^(\s*)[%!].*$", re.MULTILINE)
-_PASS_THROUGH = ("%%time", "%%timeit", "%%capture", "%%prun")
+# The one prompt IPython strips from what is also valid Python (an annotation).
+_PROMPT = re.compile(r"\s*In \[\d+\]: ")
 
 
-def python_source(source: str) -> str | None:
-    """The cell as plain Python: IPython magics and shell lines dropped (None: skip cell)."""
-    if source.lstrip().startswith("%%"):
-        first, _, rest = source.lstrip().partition("\n")
-        if not first.split()[0] in _PASS_THROUGH:
-            return None
-        source = rest
-    return _MAGIC_LINE.sub(lambda m: f"{m.group(1)}pass  # IPython magic skipped", source)
+class TransformError(Exception):
+    """IPython's transformer gave up on the cell (as it would in Jupyter)."""
+
+
+def compile_cell(source: str, filename: str) -> CodeType:
+    """The cell as a kernel compiles it: SyntaxError, ValueError or TransformError if
+    it cannot.  Plain Python skips the transformer, which cannot change its meaning."""
+    if not _PROMPT.match(source):
+        try:
+            return _compile(source, filename, "exec")
+        except SyntaxError:
+            pass
+    return _compile(python_source(source), filename, "exec")
+
+
+def python_source(source: str) -> str:
+    """The cell as plain Python, as IPython's transformer makes it (unchanged without IPython)."""
+    manager = transformer()
+    if manager is None:
+        return source
+    try:
+        return manager.transform_cell(source)
+    except SyntaxError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (what IPython says, e.g. "still changing")
+        raise TransformError(f"IPython could not transform the cell: {exc}") from None
+
+
+_MANAGER: list[Any] = []
+
+
+def transformer() -> Any:
+    """IPython's ``TransformerManager``, loaded once (None where IPython is not installed)."""
+    if not _MANAGER:
+        try:
+            _MANAGER.append(_load_transformer())
+        except Exception:  # noqa: BLE001  (no or a broken IPython: plain Python only)
+            _MANAGER.append(None)
+    return _MANAGER[0]
+
+
+def _load_transformer() -> Any:
+    spec = importlib.util.find_spec("IPython")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = list(spec.submodule_search_locations)[0]
+    tokenutil = _load_file("tokenutil", os.path.join(root, "utils", "tokenutil.py"), {})
+    module = _load_file("inputtransformer2", os.path.join(root, "core", "inputtransformer2.py"),
+                        {"IPython.utils": SimpleNamespace(tokenutil=tokenutil)})
+    return module.TransformerManager()
+
+
+def _load_file(name: str, path: str, fakes: dict[str, Any]) -> Any:
+    """Execute one of IPython's files as a module of its own: its cached bytecode is used,
+    ``fakes`` answer its imports of IPython's packages, and ``sys.modules`` is not touched."""
+    spec = importlib.util.spec_from_file_location(f"_cdj_ipython_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    real = builtins.__import__
+
+    def _import(what: str, *args: Any, **kwargs: Any) -> Any:
+        return fakes[what] if what in fakes else real(what, *args, **kwargs)
+
+    module.__dict__["__builtins__"] = {**builtins.__dict__, "__import__": _import}
+    spec.loader.exec_module(module)
+    return module

@@ -15,21 +15,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from . import codec, notebook
+from . import codec, notebook, shell
 
 Post = Callable[[tuple], Any]
 # Builtins as they were at import (in the worker, before any student code): a notebook that
 # patches builtins.len or builtins.type must not break the cell loop it runs in.
 _len, _type, _callable, _str, _bytes, _int = len, type, callable, str, bytes, int
-_compile, _exec, _BaseException = compile, exec, BaseException
-_SyntaxError, _ValueError = SyntaxError, ValueError
-
-
-class _Shell:
-    """Enough of ``get_ipython()`` for notebooks that call it; everything is a no-op."""
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        return lambda *args, **kwargs: None
+_exec, _BaseException = exec, BaseException
+_SyntaxError, _ValueError, _TransformError = SyntaxError, ValueError, notebook.TransformError
+_ABSENT = object()  # the answer variable is not bound
 
 
 def _display(*objs: Any, **kwargs: Any) -> None:
@@ -42,7 +36,8 @@ def _describe(exc: BaseException) -> str:
         first = text[0] if text else ""
     except _BaseException:  # a hostile __str__
         first = ""
-    return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__
+    name = _type(exc).__name__
+    return f"{name}: {first}"[:300] if first else name
 
 
 def first_line(source: str) -> str:
@@ -66,52 +61,96 @@ def mark(progress: Any, index: int, source: str) -> None:
 
 def run_cells(data: bytes, exercises: list[dict[str, Any]], post: Post,
               progress: Any) -> dict[str, Any]:
-    """Execute the notebook; post each answer at its snapshot point; return function answers."""
+    """Execute the notebook; post each answer at its snapshot point; return function answers.
+
+    Each answer goes with the facts about its own answer cell (see ``Answers``), so the
+    grader can tell an answer from what an earlier exercise left in the variable.
+    """
     try:
         plan = notebook.plan(notebook.parse(data), [e["id"] for e in exercises])
     except notebook.NotebookError as exc:
         post(("fatal", str(exc)))
         return {}
     names = {e["id"]: e["name"] for e in exercises}
-    functions: dict[str, Any] = {}
-    ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins,
-                          "get_ipython": _Shell, "display": _display}
     sys.modules["__main__"] = type(sys)("__main__")
-    sys.modules["__main__"].__dict__.update(ns)
     ns = sys.modules["__main__"].__dict__
-
-    def snapshot(ex: str) -> None:
-        present = names[ex] in ns
-        value = ns.get(names[ex]) if present else None
-        if present and _callable(value):
-            functions[ex] = value
-        post(("answer", ex, present, value))
-
+    ns.update({"__builtins__": builtins, "display": _display})
+    ns["get_ipython"] = lambda: kernel
+    kernel = shell.Shell(ns, lambda text: post(("note", text)))
+    answers = Answers(plan, names, ns)
     for cell in plan.cells:
         for ex in cell.before:
-            snapshot(ex)
-        source = None if cell.skip else notebook.python_source(cell.source)
-        if source and source.strip():
-            mark(progress, cell.index, source)
-            _execute(cell.index, source, ns, post)
+            answers.snapshot(ex, post)
+        if not cell.skip and cell.source.strip():
+            mark(progress, cell.index, cell.source)
+            answers.before_cell(cell.answers)
+            raised = _execute(cell.index, cell.source, ns, post)
+            answers.after_cell(cell.answers, raised)
         for ex in cell.after:
-            snapshot(ex)
+            answers.snapshot(ex, post)
     for ex in plan.at_end:
-        snapshot(ex)
-    return functions
+        answers.snapshot(ex, post)
+    return answers.functions
 
 
-def _execute(index: int, source: str, ns: dict[str, Any], post: Post) -> None:
+class Answers:
+    """Snapshots of the answer variables, and what each exercise's answer cell did.
+
+    Facts only: did the answer cell raise (and what), did it rebind the variable, and which
+    earlier exercises' snapshots (same variable) are this very object.  The grader decides.
+    """
+
+    def __init__(self, plan: notebook.Plan, names: dict[str, str], ns: dict[str, Any]) -> None:
+        self.names, self.ns = names, ns
+        self.functions: dict[str, Any] = {}
+        # exercise -> [answer cell, its error or None, rebound]; not run yet: nothing bound
+        self.cells = {ex: [index, None, False] for ex, index in plan.answer_cell.items()}
+        self.held: dict[str, Any] = {}
+        self.seen: list[tuple[str, str, Any]] = []  # (exercise, variable, value) snapshotted
+
+    def before_cell(self, exercises: list[str]) -> None:
+        for ex in exercises:
+            self.held[ex] = self.ns.get(self.names[ex], _ABSENT)
+
+    def after_cell(self, exercises: list[str], raised: str | None) -> None:
+        for ex in exercises:
+            now = self.ns.get(self.names[ex], _ABSENT)
+            self.cells[ex][1:] = [raised, now is not self.held.pop(ex, _ABSENT)]
+
+    def snapshot(self, ex: str, post: Post) -> None:
+        name = self.names[ex]
+        value = self.ns.get(name, _ABSENT)
+        present = value is not _ABSENT
+        facts = None
+        if ex in self.cells:
+            cell, raised, rebound = self.cells[ex]
+            same = [other for other, var, seen in self.seen
+                    if var == name and seen is value and value is not None and present]
+            if raised is not None or (not rebound and same):
+                facts = (cell, raised, rebound, same)
+        if present:
+            self.seen.append((ex, name, value))
+            if _callable(value):
+                self.functions[ex] = value
+        post(("answer", ex, present, value if present else None, facts))
+
+
+def _execute(index: int, source: str, ns: dict[str, Any], post: Post) -> str | None:
+    """Run one cell like a kernel: report an error and go on; return the error, if any."""
     where = f"Cell {index} (`{first_line(source)}`)"  # numbers alone mean little in Jupyter
     try:
-        code = _compile(source, f"<cell {index}>", "exec")
-    except (_SyntaxError, _ValueError) as exc:
-        post(("note", f"{where} was skipped: {_describe(exc)}"))
-        return
+        code = notebook.compile_cell(source, f"<cell {index}>")
+    except (_SyntaxError, _ValueError, _TransformError) as exc:
+        error = _describe(exc)
+        post(("note", f"{where} was skipped: {error}"))
+        return error
     try:
         _exec(code, ns)
     except _BaseException as exc:  # like a kernel: report, then run the next cell
-        post(("note", f"{where} raised {_describe(exc)}"))
+        error = _describe(exc)
+        post(("note", f"{where} raised {error}"))
+        return error
+    return None
 
 
 def call_cases(functions: dict[str, Any], fd: int, which: str, post: Post) -> None:

@@ -23,6 +23,7 @@ MAX_DEPTH = 40
 MAX_STR = 20_000
 MAX_BYTES = 16 * 2**20  # an answer's tensors and bytes; a whole LeNet is ~0.3 MiB
 MAX_NOTES = 40
+MAX_ERROR = 300
 
 _type, _id, _len, _issubclass, _callable, _hasattr, _str = (
     type, id, len, issubclass, callable, hasattr, str)
@@ -281,10 +282,12 @@ def handle(item, state, send):
         state["notes"] += 1
         if state["notes"] <= MAX_NOTES:
             send(kind, item[1][:600])
-    elif kind == "answer" and n == 4 and state["phase"] == 0 and _type(item[1]) is _str \
+    elif kind == "answer" and n in (4, 5) and state["phase"] == 0 and _type(item[1]) is _str \
             and item[1] not in state["answered"]:
         state["answered"][item[1]] = True  # the first snapshot of an exercise wins
-        send("answer", [item[1], encode(item[3]) if item[2] is True else {"t": "missing"}])
+        tree = encode(item[3]) if item[2] is True else {"t": "missing"}
+        facts = cell_facts(item[4]) if n == 5 else None
+        send("answer", [item[1], tree if facts is None else {**facts, "v": tree}])
     elif kind == "cells-done" and state["phase"] == 0:
         state["phase"] = 1
         send("cells-done", None)
@@ -297,6 +300,19 @@ def handle(item, state, send):
         send("done", None)
         return True
     return False
+
+
+def cell_facts(facts):
+    """(answer cell, its error, rebound, same-object exercises) as a "cell" node, or None."""
+    if _type(facts) is not _tuple or _len(facts) != 4:
+        return None
+    cell, raised, rebound, same = facts
+    if _type(cell) is not _int or (raised is not None and _type(raised) is not _str) \
+            or _type(rebound) is not _bool or _type(same) is not _list:
+        return None
+    return {"t": "cell", "cell": cell, "raised": None if raised is None else raised[:MAX_ERROR],
+            "rebound": rebound,
+            "same_as": [x[:200] for x in _list_iter(same) if _type(x) is _str][:MAX_NOTES]}
 
 
 def outcome(r):
