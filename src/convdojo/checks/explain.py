@@ -8,16 +8,13 @@ from functools import partial
 from torch import nn
 
 from .. import shapes
+from ..vocab import pair as _pair
 from ..specs.rules import Shape
 from .structure import type_name
 
 __all__ = ["layer_out_shape", "explain_dims", "reconsider"]
 
 DIM_NAMES = ("N", "C", "H", "W")
-
-
-def _pair(v: object) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else tuple(v)  # type: ignore[return-value]
 
 
 def _conv_params(layer: nn.Module, axis: int) -> dict[str, object]:

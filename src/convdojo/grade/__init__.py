@@ -15,12 +15,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import GraderError, Summary
+from .errors import GraderError
+from .progress import Summary
 
 if TYPE_CHECKING:
     from .journal import Journal
     from .limits import Limits
-    from .submissions import Submission
+    from .submissions import Skipped, Submission
 
 __all__ = ["grade_batch", "Summary", "GraderError"]
 
@@ -76,7 +77,7 @@ def grade_batch(
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
     journal = Journal(outdir / "journal.jsonl", spec.name)
-    subs = discover(root, spec.name, spec.notebook)
+    subs, skipped = discover(root, spec.name, spec.notebook)
     bar = progress if progress is not None else Progress()
     try:
         run = cluster.grade_on_cluster(address, spec=spec, subs=subs, journal=journal,
@@ -85,9 +86,10 @@ def grade_batch(
     finally:
         bar.close()
         journal.close()
-    return _finish(spec, outdir, subs, journal, limits, started, graded=run.graded,
+    return _finish(spec, outdir, subs, skipped, journal, limits, started, graded=run.graded,
                    isolation=cluster.label(run.isolation), device=cluster.label(run.devices),
-                   notes=run.notes, latencies=run.latencies)
+                   notes=run.notes, latencies=run.latencies,
+                   sandboxed=set(run.isolation) == {"bubblewrap"})
 
 
 def _grade_locally(spec: Any, root: Path, outdir: Path, workers: int | None, limits: Limits,
@@ -108,27 +110,27 @@ def _grade_locally(spec: Any, root: Path, outdir: Path, workers: int | None, lim
     iso = sandbox_mod.detect(disable=not sandbox)
     bar = progress if progress is not None else Progress()
     batch = Batch(spec, outdir, n, limits, dev, iso, bar)
-    subs = discover(root, spec.name, spec.notebook)
+    subs, skipped = discover(root, spec.name, spec.notebook)
     try:
         graded = batch.run(subs)
     finally:
         bar.close()
         batch.journal.close()
-    return _finish(spec, outdir, subs, batch.journal, limits, started, graded=graded,
-                   isolation=iso.label, device=dev, notes=list(iso.notes),
-                   latencies=batch.latencies)
+    return _finish(spec, outdir, subs, skipped, batch.journal, limits, started,
+                   graded=graded, isolation=iso.label, device=dev, notes=list(iso.notes),
+                   latencies=batch.latencies, sandboxed=iso.bwrap is not None)
 
 
 def _check_device_name(device: str | None) -> None:
-    from convdojo.devices import DEVICES
+    from convdojo.vocab import DEVICES
 
     if device is not None and device.split(":")[0] not in DEVICES:
         raise ValueError(f"unsupported device {device!r}: use one of {', '.join(DEVICES)}")
 
 
-def _finish(spec: Any, outdir: Path, subs: list[Submission], journal: Journal, limits: Limits,
-            started: float, *, graded: int, isolation: str, device: str, notes: list[str],
-            latencies: list[float]) -> Summary:
+def _finish(spec: Any, outdir: Path, subs: list[Submission], skipped: list[Skipped],
+            journal: Journal, limits: Limits, started: float, *, graded: int, isolation: str,
+            device: str, notes: list[str], latencies: list[float], sandboxed: bool) -> Summary:
     """The shared tail of a local and a cluster run: every output, from the journal."""
     from convdojo import specs
 
@@ -136,15 +138,17 @@ def _finish(spec: Any, outdir: Path, subs: list[Submission], journal: Journal, l
     from .limits import format_size
 
     present = {sub.student_id for sub in subs}  # a student removed from SUBMITTED is dropped
-    records = [r for r in journal.records.values() if r["student_id"] in present]
+    records = [r for r in journal.records.values() if r.student_id in present]
     meta = {"assignment": spec.name, "title": spec.title,
             "titles": {e: specs.get(e).title for e in spec.exercises},
             "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "isolation": isolation, "device": device,
+            "isolation": isolation, "sandboxed": sandboxed, "device": device,
+            "skipped": [{"folder": s.folder, "reason": s.reason} for s in skipped],
             "limits": {"timeout_s": limits.timeout, "memory": format_size(limits.memory),
                        "processes": limits.nproc, "file_size": format_size(limits.fsize)}}
     report.write_all(outdir, records, meta)
-    statuses = [{r["status"] for r in rec["results"]} for rec in records]
+    statuses = [{r["status"] for r in rec.results} for rec in records]
     return Summary(spec.name, len(records), len(spec.exercises), graded,
                    sum("error" in s for s in statuses), sum("timeout" in s for s in statuses),
-                   time.monotonic() - started, isolation, notes, outdir, latencies)
+                   time.monotonic() - started, isolation, notes, outdir, latencies,
+                   skipped, sandboxed)

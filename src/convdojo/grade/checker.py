@@ -8,9 +8,16 @@ hidden variants.  Results are scrubbed so no page shows a hidden input.
 from __future__ import annotations
 
 import re
-from typing import Any
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["init", "check_one", "unreached", "sanitize_dict"]
+if TYPE_CHECKING:
+    from .records import Run
+
+__all__ = ["init", "check_one", "unreached", "sanitize_dict", "over_budget", "CHECK_SECONDS"]
 
 _TUPLE = re.compile(r"[(\[]\s*-?\d+(?:\s*[,x×]\s*-?\d+)+\s*,?\s*[)\]]")
 _PAIR = re.compile(r"\b\d+\s*[x×]\s*\d+\b")
@@ -20,6 +27,39 @@ _STATE: dict[str, Any] = {}
 
 
 MAX_HYPERPARAMETER = 4096  # no exercise needs more; far more would only make checks crawl
+CHECK_SECONDS = 10.0  # CPU seconds one exercise's check may take (honest ones take ms)
+
+
+class OverBudget(BaseException):
+    """A check ran out of time (a BaseException, so check() cannot swallow it)."""
+
+
+@contextmanager
+def _budget(seconds: float) -> Iterator[None]:
+    """SIGPROF after ``seconds`` of this process's CPU time.  Signals reach only the main
+    thread: a checker process's, or validate's and pytest's; a Dask task thread checks
+    without one (the batch's checker pool also kills a check that overruns in wall time)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(*_: object) -> None:
+        raise OverBudget
+
+    old = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
+
+
+def over_budget(exercise_id: str, seconds: float = CHECK_SECONDS) -> dict[str, Any]:
+    return simple(exercise_id, "invalid",
+                  f"Checking this answer took longer than {seconds:g} s of the grader's time, "
+                  "so it scores 0. A layer far larger than the exercise needs (a huge kernel "
+                  "or padding) makes every check crawl: use the sizes the prompt asks for.")
 
 
 def init(device: str, memory: int = 4 * 2**30) -> None:
@@ -135,7 +175,10 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
     if answer is MISSING_VALUE:
         answer = MISSING
     try:
-        result = check(exercise_id, answer, device=dev, hidden=hidden)
+        with _budget(CHECK_SECONDS):
+            result = check(exercise_id, answer, device=dev, hidden=hidden)
+    except OverBudget:
+        return over_budget(spec.id)
     except Exception as exc:  # check() catches the answer's errors; this would be ours
         return CheckResult.simple(spec.id, spec.points, "error",
                                   f"The grader failed on this answer ({type(exc).__name__}); "
@@ -151,15 +194,15 @@ def _signal_text(sig: str) -> str:
             "SIGTERM": "was terminated (SIGTERM)"}.get(sig, f"was stopped by {sig}")
 
 
-def stop_reason(outcome: dict[str, Any], timeout: float) -> tuple[str, str]:
+def stop_reason(run: Run, timeout: float) -> tuple[str, str]:
     """(status, sentence) for exercises the run never reached."""
-    cell, line = outcome.get("cell") or 0, str(outcome.get("line") or "").strip()
+    cell, line = run.cell or 0, str(run.line or "").strip()
     where = f" in cell {cell}" if cell else ""
     where += f" (the cell starting `{line[:60]}`)" if cell and line else ""
-    status = outcome.get("status")
-    exit_ = outcome.get("exit") or {}
+    status = run.status
+    exit_ = run.exit or {}
     if status == "fatal":
-        return "error", f"The notebook could not be read: {outcome.get('fatal')}."
+        return "error", f"The notebook could not be read: {run.fatal}."
     if status == "timeout" or exit_.get("signal") == "SIGXCPU":
         return "timeout", (f"The notebook was still running{where} after the {timeout:g} s "
                            "limit, so this answer was never reached. Look for a loop that "
@@ -180,13 +223,8 @@ def stop_reason(outcome: dict[str, Any], timeout: float) -> tuple[str, str]:
                      "reached. Run the notebook from the top in a fresh kernel to find it.")
 
 
-def unreached(exercise_id: str, outcome: dict[str, Any], timeout: float) -> dict[str, Any]:
-    from convdojo import specs
-    from convdojo.checks import CheckResult
-
-    spec = specs.get(exercise_id)
-    status, text = stop_reason(outcome, timeout)
-    return CheckResult.simple(spec.id, spec.points, status, text).to_dict()
+def unreached(exercise_id: str, run: Run, timeout: float) -> dict[str, Any]:
+    return simple(exercise_id, *stop_reason(run, timeout))
 
 
 def simple(exercise_id: str, status: str, *text: str) -> dict[str, Any]:

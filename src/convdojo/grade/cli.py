@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..vocab import DEVICES
 from .limits import parse_size
 
 __all__ = ["configure", "run"]
@@ -56,7 +57,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "every worker); outputs are still written here")
     parser.add_argument("--timeout", type=_positive(float), default=60.0, metavar="SECONDS",
                         help="wall time per notebook (default: 60)")
-    parser.add_argument("--device", choices=("cpu", "cuda", "meta"), default=None,
+    parser.add_argument("--device", choices=DEVICES, default=None,
                         help="where the checks run (default: CONVDOJO_DEVICE, else cuda if "
                              "available, else cpu)")
     parser.add_argument("--memory-limit", type=_size, default=parse_size("2G"), metavar="SIZE",
@@ -100,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for note in summary.notes if not tty else []:
         print(f"convdojo grade: warning: {note}", file=sys.stderr)
+    for skip in summary.skipped if not tty else []:
+        print(f"convdojo grade: skipped {skip.folder}/: {skip.reason}", file=sys.stderr)
     print(format_summary(summary, verbose=tty), file=sys.stderr if tty else sys.stdout)
     if args.gradebook:
         try:

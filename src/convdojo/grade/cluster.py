@@ -19,15 +19,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import checker, decide
-from .batch import GraderError
+from .engine import lost, missing
+from .errors import GraderError
 from .journal import Journal
 from .limits import Limits
+from .records import Graded, Record
 from .submissions import Submission
 from .tasks import Config, grade_task, warm
 
-__all__ = ["ClusterError", "ClusterRun", "check_address", "grade_on_cluster", "label", "task_key",
-           "to_grade"]
+__all__ = ["ClusterError", "ClusterRun", "check_address", "grade_on_cluster", "label", "task_key"]
 
 INSTALL = "pip install 'convdojo[dask]'"
 WORKER_WAIT = 60.0  # seconds to wait for a first worker on a scheduler that has none
@@ -159,7 +159,7 @@ def _warm_all(client: Any, config: Config, run: ClusterRun) -> None:
         run.seen(address, reply)
 
 
-def _failed(spec: Any, exc: BaseException) -> dict[str, Any]:
+def _failed(spec: Any, exc: BaseException) -> Graded:
     """A task Dask gave up on: every exercise is an error, with the reason."""
     name = type(exc).__name__
     if name == "KilledWorker":
@@ -167,19 +167,7 @@ def _failed(spec: Any, exc: BaseException) -> dict[str, Any]:
                "(KilledWorker)")
     else:
         why = f"grading it failed on the cluster ({name}: {str(exc)[:200]})"
-    text = f"The grader could not grade this notebook: {why}. Tell your instructor."
-    return {"results": [checker.simple(e, "error", text) for e in spec.exercises],
-            "notes": [text], "run": {"status": "cluster", "detail": name, "ms": 0.0}}
-
-
-def to_grade(subs: list[Submission], journal: Journal) -> list[Submission]:
-    """New or changed notebooks, and those the cluster could not grade last time: a
-    KilledWorker says nothing about the notebook, so a rerun tries it again."""
-    def settled(sub: Submission) -> bool:
-        record = journal.records.get(sub.student_id) or {}
-        return (journal.done(sub.student_id, sub.digest)
-                and record.get("run", {}).get("status") != "cluster")
-    return [s for s in subs if not settled(s)]
+    return lost(spec.exercises, why)
 
 
 def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], journal: Journal,
@@ -194,12 +182,10 @@ def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], journal
     client = _connect(address)
     try:
         _warm_all(client, config, run)
-        todo = to_grade(subs, journal)
+        todo = journal.todo(subs)
         progress.start(len(subs), len(subs) - len(todo))
         for sub in [s for s in todo if s.data is None]:  # as locally: recorded, not run
-            results = [checker.simple(e, "error", sub.problem or "") for e in spec.exercises]
-            _record(journal, sub, {"results": results, "notes": [],
-                                   "run": {"status": "missing", "ms": 0.0}}, run, progress)
+            _record(journal, sub, missing(spec.exercises, sub.problem or ""), run, progress)
         _stream(client, config, spec, [s for s in todo if s.data is not None], journal, run,
                 progress)
     finally:
@@ -236,7 +222,7 @@ def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
                 future.release()
                 continue  # a duplicate completion: each student is recorded once
             try:
-                graded = future.result()
+                graded = _from_wire(future.result(), run)
             except (GraderError, ImportError) as exc:  # this worker cannot grade at all
                 raise _fatal(exc) from None
             except distributed.client.FutureCancelledError as exc:  # the scheduler is gone
@@ -248,10 +234,6 @@ def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
                 graded = _failed(spec, exc)
             finally:
                 future.release()  # the result is ours now: free it on the cluster
-            about = graded.pop("worker", None)
-            if about:
-                run.seen(about["address"], about)
-                graded["run"] = {**graded["run"], "worker": about["address"]}
             _record(journal, sub, graded, run, progress)
             recorded.add(sub.student_id)
             refill()
@@ -260,12 +242,21 @@ def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
             client.cancel([f for _, f in pending.values()])
 
 
-def _record(journal: Journal, sub: Submission, graded: dict[str, Any], run: ClusterRun,
+def _from_wire(data: dict[str, Any], run: ClusterRun) -> Graded:
+    """A task's JSON back into a ``Graded``, noting the worker that graded it."""
+    about = data.get("worker")
+    graded = Graded.from_json(data)
+    if about:
+        run.seen(about["address"], about)
+        graded.run.worker = about["address"]
+    return graded
+
+
+def _record(journal: Journal, sub: Submission, graded: Graded, run: ClusterRun,
             progress: Any) -> None:
     """Journal (fsynced) one student; the client is the journal's only writer."""
-    journal.add(decide.record(sub.student_id, sub.digest, graded["results"],
-                              graded["notes"], graded["run"]))
+    journal.add(Record(sub.student_id, sub.digest, graded))
     run.graded += 1
-    if graded["run"].get("ms"):
-        run.latencies.append(float(graded["run"]["ms"]))
-    progress.advance(graded["results"])
+    if graded.run.ms:
+        run.latencies.append(float(graded.run.ms))
+    progress.advance(graded.results)

@@ -1,29 +1,27 @@
-"""One warm sandbox worker graded synchronously: a notebook in, a record out.
+"""One warm sandbox worker graded synchronously: a notebook in, a ``Graded`` out.
 
-The building block of ``convdojo validate``, the pytest suite and the Dask
-tasks.  The notebook runs in the sandbox; the grade is decided here, in a
-process that never runs student code, by the same functions as a local batch.
+What ``convdojo validate``, the pytest suite and the Dask tasks hold: an
+:class:`~convdojo.grade.engine.Engine` whose checks run in this process, which
+never runs student code.
 """
 
 from __future__ import annotations
 
 import shutil
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
-from . import checker, decide, sandbox
+from . import sandbox
+from .engine import Engine, InlineChecks, Job
 from .limits import Limits
-from .workers import Worker, WorkerDied
+from .records import Graded
 
 __all__ = ["Session"]
 
 _START = ThreadPoolExecutor(max_workers=2, thread_name_prefix="convdojo-sandbox-start")
-MAX_FAILURES = 3  # consecutive sandbox deaths before we blame the sandbox, not a notebook
 
 
 class Session:
-    """``Session("conv_shapes").grade(notebook_bytes)`` -> {"results", "notes", "run"}.
+    """``Session("conv_shapes").grade(notebook_bytes)`` -> a ``Graded``.
 
     ``hidden=False`` gives a student's view: visible checks only, and the
     function exercises' hidden arguments never reach the sandbox.  ``workroot``
@@ -35,11 +33,11 @@ class Session:
                  index: int = 0, warm: bool = True, workroot: str | None = None) -> None:
         self.iso = sandbox.detect(disable=not sandbox_on)
         self.workdir = sandbox.make_workdir(workroot)
-        self.worker = Worker(index, self.iso, self.workdir, self.workdir / "worker.log")
+        self.limits = limits or Limits()
+        self.engine = Engine(self.iso, self.workdir, index, self.workdir / "worker.log",
+                             InlineChecks("cpu", hidden))
         # The sandbox imports torch while this process does the same: both take a second.
-        self._starting: Future[None] | None = None
-        if warm:
-            self._starting = _START.submit(self.start)
+        self._starting: Future[None] | None = _START.submit(self.start) if warm else None
         try:
             from convdojo import specs
             from convdojo.devices import resolve_device
@@ -51,66 +49,21 @@ class Session:
             raise
         self.assignment = spec
         self.specs = [specs.get(e) for e in spec.exercises]
-        self.limits = limits or Limits()
-        self.hidden = hidden
-        self._header = decide.header(self.specs, self.limits, bool(self.iso.bwrap))
-        self._cases = decide.cases(self.specs, hidden=hidden)
-        self._failures = 0
+        self.engine.job = Job.make(self.specs, self.limits, self.iso, hidden=hidden)
+        self.engine.checks = InlineChecks(self.device, hidden)
 
     def start(self) -> None:
-        """Start the sandbox and import torch in it (done by ``grade`` when needed)."""
-        from .batch import GraderError
+        """Start the sandbox (CannotStart if it cannot); ``grade`` does it when needed."""
+        self.engine.start()
 
-        try:
-            self.worker.start()
-        except (WorkerDied, OSError) as exc:
-            raise GraderError(f"the sandbox worker could not start: {exc}"
-                              f"{self._log_tail()}") from None
-
-    def grade(self, notebook: bytes) -> dict[str, Any]:
+    def grade(self, notebook: bytes) -> Graded:
         """Run one notebook and decide its grade; a bad notebook is a grade, not an error.
 
-        GraderError only when the sandbox itself keeps failing.
-        """
-        from .batch import GraderError
-
+        GraderError only when the sandbox cannot start."""
         starting, self._starting = self._starting, None
         if starting is not None:
             starting.result()
-        elif self.worker.proc is None:
-            self.start()
-        answers: dict[str, Any] = {}
-        start = time.perf_counter()
-        try:
-            reply = self.worker.grade(self._header, notebook, self._cases,
-                                      lambda ex, tree: answers.setdefault(ex, tree))
-        except WorkerDied as exc:
-            self._failures += 1
-            if self._failures >= MAX_FAILURES:
-                raise GraderError(f"the sandbox worker keeps failing: {exc}"
-                                  f"{self._log_tail()}") from None
-            result, outcome = None, decide.died_outcome(str(exc))
-            notes = [checker.stop_reason(outcome, self.limits.timeout)[1]]
-        else:
-            self._failures = 0
-            result = reply.result
-            outcome = decide.outcome_of(result, reply.clean,
-                                        (time.perf_counter() - start) * 1000)
-            notes = decide.notes_of(result, outcome, self.limits)
-        results = decide.assemble(self.specs, answers, result, outcome, self.limits,
-                                  self._check)
-        ms = round((time.perf_counter() - start) * 1000, 1)
-        return {"results": results, "notes": notes, "run": {**outcome, "ms": ms}}
-
-    def _check(self, exercise: str, tree: Any, runs: dict[str, Any]) -> dict[str, Any]:
-        return checker.check_one(exercise, tree, runs, device=self.device, hidden=self.hidden)
-
-    def _log_tail(self) -> str:
-        try:
-            tail = self.worker.log.read_text(errors="replace").strip()[-600:]
-        except OSError:
-            return ""
-        return f"\n{tail}" if tail else ""
+        return self.engine.grade(notebook)
 
     def close(self) -> None:
         if self._starting is not None:
@@ -120,7 +73,7 @@ class Session:
             except Exception:  # noqa: BLE001  (closing anyway)
                 pass
             self._starting = None
-        self.worker.stop()
+        self.engine.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> Session:

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from .batch import GraderError
+from .errors import GraderError
 from .limits import Limits
 from .session import Session
 
@@ -136,7 +136,7 @@ def _start(config: Config, place: Place) -> dict[str, Any]:
     where = place.where
     session = _acquire(config, place)
     try:
-        if session.worker.proc is None:
+        if not session.engine.running:
             session.start()
     except GraderError as exc:
         _discard(session)
@@ -156,10 +156,10 @@ async def warm(config: Config, dask_worker: Any = None) -> dict[str, Any]:
 
 
 def grade_task(config: Config, notebook: bytes) -> dict[str, Any]:
-    """One submission: ``{"results", "notes", "run", "worker"}``.
+    """One submission: a ``Graded`` as JSON (the wire), with ``"worker"`` added.
 
     A bad notebook is a grade, never an exception; GraderError means this worker
-    cannot grade at all (its sandbox keeps failing, or a mismatched install).
+    cannot grade at all (its sandbox cannot start, or a mismatched install).
     """
     place = _place()
     where = place.where
@@ -173,7 +173,7 @@ def grade_task(config: Config, notebook: bytes) -> dict[str, Any]:
         _discard(session)
         raise
     _release(config, session)
-    return {**graded, "worker": _about(session, where)}
+    return {**graded.to_json(), "worker": _about(session, where)}
 
 
 @atexit.register
