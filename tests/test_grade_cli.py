@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 
-from hostile.notebooks import SOLUTIONS, fill, released, write  # noqa: E402
+from hostile.notebooks import SOLUTIONS, fill, released, write
 
 
 CONVDOJO = str(Path(sys.executable).parent / "convdojo")

@@ -26,7 +26,6 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-sys.path.insert(0, str(Path(__file__).parent))
 
 from hostile.notebooks import SOLUTIONS, fill, released, write  # noqa: E402
 

@@ -11,16 +11,14 @@ import pytest
 import torch
 from torch import nn
 
-import sys
 
-sys.path.insert(0, str(Path(__file__).parent))
 
-from convdojo import check  # noqa: E402
-from convdojo.grade import checker, plain, report  # noqa: E402
-from convdojo.grade.inside import codec, notebook, private, wire  # noqa: E402
-from convdojo.grade.journal import Journal, JournalMismatch  # noqa: E402
-from convdojo.grade.limits import parse_size  # noqa: E402
-from convdojo.grade.records import Record  # noqa: E402
+from convdojo import check
+from convdojo.grade import checker, plain, report
+from convdojo.grade.inside import codec, notebook, private, wire
+from convdojo.grade.journal import Journal, JournalMismatch
+from convdojo.grade.limits import parse_size
+from convdojo.grade.records import Record
 
 
 @pytest.mark.parametrize("text,value", [("512M", 512 * 2**20), ("2G", 2 * 2**30),
@@ -210,7 +208,7 @@ def test_codec_roundtrips_case_arguments() -> None:
 
 
 def test_released_layout_helper_builds_valid_notebooks(tmp_path: Path) -> None:
-    from hostile.notebooks import SOLUTIONS, fill, write  # noqa: PLC0415
+    from hostile.notebooks import SOLUTIONS, fill, write
     path = write(tmp_path, "s", fill(SOLUTIONS))
     nbformat.validate(nbformat.read(path, as_version=4))
 

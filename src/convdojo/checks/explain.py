@@ -34,8 +34,8 @@ def _spatial(layer: nn.Module, size: int, axis: int) -> tuple[int, str]:
                  padding=_pair(layer.padding)[axis],
                  output_padding=_pair(layer.output_padding)[axis],
                  dilation=_pair(layer.dilation)[axis])
-        return (shapes.conv_transpose_out(size, **q),  # type: ignore[arg-type]
-                shapes.conv_transpose_formula(size, **q))  # type: ignore[arg-type]
+        return (shapes.conv_transpose_out(size, **q),
+                shapes.conv_transpose_formula(size, **q))
     if t in (nn.MaxPool2d, nn.AvgPool2d):
         k = _pair(layer.kernel_size)[axis]
         s = _pair(layer.stride if layer.stride is not None else layer.kernel_size)[axis]

@@ -75,7 +75,7 @@ class PoolChecks:
             if retry:  # once, in a fresh pool; a second failure is that answer's
                 return self._result(self._submit(args), args, retry=False)
             name = "BrokenProcessPool"
-        except Exception as exc:  # a checker failed: say so, keep the batch going
+        except Exception as exc:  # noqa: BLE001  (a checker failed: say so, go on)
             name = type(exc).__name__
         return checker.simple(str(args[0]), "error", f"The grader's checker failed ({name}).")
 
@@ -163,5 +163,5 @@ def _drive(engine: Engine, jobs: queue.Queue[Submission],
             done.put((sub, engine.grade(sub.data or b"")))
     except GraderError as exc:
         done.put(exc)
-    except Exception as exc:  # a grader bug: stop the batch with it, never hang
+    except Exception as exc:  # noqa: BLE001  (a grader bug: stop, never hang)
         done.put(GraderError(f"the grader failed: {type(exc).__name__}: {exc}"))

@@ -117,7 +117,7 @@ def python_source(source: str) -> str | None:
     """The cell as plain Python: IPython magics and shell lines dropped (None: skip cell)."""
     if source.lstrip().startswith("%%"):
         first, _, rest = source.lstrip().partition("\n")
-        if not first.split()[0] in _PASS_THROUGH:
+        if first.split()[0] not in _PASS_THROUGH:
             return None
         source = rest
     return _MAGIC_LINE.sub(lambda m: f"{m.group(1)}pass  # IPython magic skipped", source)
