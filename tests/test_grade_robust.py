@@ -22,7 +22,7 @@ FULL = 11
 KILLERS = [f"kill{i}" for i in range(7)]  # more than any "keeps failing" limit ever was
 KILL = "import os, subprocess\nsubprocess.run(['kill', '-9', str(os.getppid())])"
 SURROGATE = "raise ValueError('bad ' + chr(0xD800) + ' text')"
-HUGE_REPR = "weight_shape = tuple(range(3_000_000))"  # a repr of ~20 MB
+HUGE_REPR = "weight_shape = tuple(range(19_000))"  # as large as the sandbox sends: ~110 KB
 SLOW_CHECK = "conv = nn.Conv2d(3, 16, 31, padding=300)"
 
 pytestmark = [
@@ -44,7 +44,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
     for name in ("aa_honest", "mm_honest", "zz_honest"):
         write(sub, name, honest)
     for name in KILLERS:
-        write(sub, name, fill(SOLUTIONS, extra=[("channels", KILL)]))
+        write(sub, name, fill(SOLUTIONS, extra=[("channels_test", KILL)]))
     write(sub, "surrogate", fill(SOLUTIONS, extra=[("start", SURROGATE)]))
     write(sub, "huge_repr", fill({**SOLUTIONS, "weight_shape": HUGE_REPR}))
     write(sub, "slow_check", fill({**SOLUTIONS, "channels": SLOW_CHECK}))
@@ -70,6 +70,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
                     "--workers", "2", "--timeout", "20")
     finally:
         sock.close()
+    assert done.returncode == 0, done.stderr
     with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
         rows = {(r["student_id"], r["exercise_id"]): r for r in csv.DictReader(fh)}
     data = json.loads((out / "grades.json").read_text(encoding="utf-8"))
@@ -89,7 +90,6 @@ def test_each_worker_killer_costs_its_own_notebook_only(batch: dict) -> None:
         student = batch["students"][name]
         assert student["run"]["status"] == "worker", student["run"]
         by_ex = {e["exercise_id"]: e for e in student["exercises"]}
-        assert by_ex["channels"]["status"] == "passed"  # read before the kill: genuine
         assert by_ex["padding"]["status"] == "error"
         assert "sandbox stopped while running this notebook" in by_ex["padding"]["feedback"][0]
 

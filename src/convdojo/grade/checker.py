@@ -27,7 +27,7 @@ _STATE: dict[str, Any] = {}
 
 
 MAX_HYPERPARAMETER = 4096  # no exercise needs more; far more would only make checks crawl
-CHECK_SECONDS = 10.0  # CPU seconds one exercise's check may take (honest ones take ms)
+CHECK_SECONDS = 5.0  # CPU seconds one exercise's check may take (honest ones take ms)
 
 
 class OverBudget(BaseException):
@@ -36,9 +36,24 @@ class OverBudget(BaseException):
 
 @contextmanager
 def _budget(seconds: float) -> Iterator[None]:
-    """SIGPROF after ``seconds`` of this process's CPU time.  Signals reach only the main
-    thread: a checker process's, or validate's and pytest's; a Dask task thread checks
-    without one (the batch's checker pool also kills a check that overruns in wall time)."""
+    """At most ``seconds`` of CPU time for one check.
+
+    In the batch's checker processes the kernel enforces it (RLIMIT_CPU: SIGXCPU kills
+    the process even inside one long torch call, and the pool says so).  Elsewhere
+    (validate, pytest) a SIGPROF stops the check at the next Python line; a Dask task
+    thread, which gets no signals, checks without a budget."""
+    import resource
+
+    if _STATE.get("pool"):
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        limit = int(usage.ru_utime + usage.ru_stime + seconds) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (limit if hard < 0 else min(limit, hard), hard))
+        try:
+            yield
+        finally:
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+        return
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -55,11 +70,13 @@ def _budget(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGPROF, old)
 
 
-def over_budget(exercise_id: str, seconds: float = CHECK_SECONDS) -> dict[str, Any]:
+def over_budget(exercise_id: str, memory: bool = False) -> dict[str, Any]:
+    what = " (or more memory than a check may use)" if memory else ""
     return simple(exercise_id, "invalid",
-                  f"Checking this answer took longer than {seconds:g} s of the grader's time, "
-                  "so it scores 0. A layer far larger than the exercise needs (a huge kernel "
-                  "or padding) makes every check crawl: use the sizes the prompt asks for.")
+                  f"Checking this answer took longer than {CHECK_SECONDS:g} s of the grader's "
+                  f"time{what}, so it scores 0. A layer far larger than the exercise needs (a "
+                  "huge kernel or padding) makes every check crawl: use the sizes the prompt "
+                  "asks for.")
 
 
 def init(device: str, memory: int = 4 * 2**30) -> None:
@@ -72,7 +89,8 @@ def init(device: str, memory: int = 4 * 2**30) -> None:
     import convdojo.checks  # noqa: F401  (import once per process, not per task)
 
     torch.set_num_threads(1)
-    _STATE["device"] = device
+    _STATE["device"], _STATE["pool"] = device, True
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a check over its CPU budget dumps no core
     with open("/proc/self/status") as fh:
         vm = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:")), 0)
     if vm and device == "cpu":  # CUDA maps huge virtual ranges: leave it alone there

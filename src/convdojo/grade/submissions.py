@@ -105,11 +105,12 @@ def _read(sub: Submission) -> None:
                        if what else
                        f"The submitted notebook could not be opened ({exc.strerror}).")
         return
+    what = _kind(os.fstat(fd).st_mode)
+    if what:
+        os.close(fd)
+        sub.problem = f"The submitted {sub.path.name} is {what}, not a notebook file."
+        return
     with os.fdopen(fd, "rb") as fh:
-        what = _kind(os.fstat(fd).st_mode)
-        if what:
-            sub.problem = f"The submitted {sub.path.name} is {what}, not a notebook file."
-            return
         data = fh.read(MAX_NOTEBOOK + 1)
     if len(data) > MAX_NOTEBOOK:
         sub.problem = f"The notebook is larger than {MAX_NOTEBOOK // 2**20} MiB."
