@@ -12,7 +12,7 @@ from ..vocab import pair as _pair
 from ..specs.rules import Shape
 from .structure import type_name
 
-__all__ = ["layer_out_shape", "explain_dims", "reconsider"]
+__all__ = ["explain_dims", "reconsider"]
 
 DIM_NAMES = ("N", "C", "H", "W")
 
@@ -50,13 +50,6 @@ def _spatial(layer: nn.Module, size: int, axis: int) -> tuple[int, str]:
     if t in (nn.ReLU, nn.Identity, nn.BatchNorm2d, nn.Dropout):
         return size, f"{type_name(layer)} keeps it at {size}"
     raise LookupError(type_name(layer))
-
-
-def layer_out_shape(layer: nn.Module, shape: Shape) -> Shape:
-    """The output shape of a 2-D layer on (N, C, H, W), from the formulas alone."""
-    n, c, h, w = shape
-    out_c = getattr(layer, "out_channels", c)
-    return (n, out_c, _spatial(layer, h, 0)[0], _spatial(layer, w, 1)[0])
 
 
 def explain_dims(layers: Sequence[nn.Module], shape: Shape, got: Shape, want: Shape) -> list[str]:

@@ -21,8 +21,9 @@ __all__ = ["CHILD_KINDS", "FRAME_KINDS", "MAGIC", "MESSAGES", "TREE_TAGS", "PLAI
 # child -> sender: note/fatal (a text), answer (exercise, present, value), cells-done,
 # results (which, rows), end.
 CHILD_KINDS = frozenset({"note", "fatal", "answer", "cells-done", "results", "end"})
-# sender -> worker: the same, except that the child's "end" is signed as "done".
-FRAME_KINDS = frozenset({"note", "fatal", "answer", "cells-done", "results", "done"})
+# sender -> worker: the same, except that the child's "end" is signed as "done"; and
+# "ready" once, when the sender holds its key (the worker reads on without it).
+FRAME_KINDS = frozenset({"ready", "note", "fatal", "answer", "cells-done", "results", "done"})
 
 # worker -> grader, in this order per notebook: answer* result clean (ready once, first).
 READY, ANSWER, RESULT, CLEAN = "ready", "answer", "result", "clean"
