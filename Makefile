@@ -21,6 +21,7 @@ lab: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: $(STAMP)
+	$(BIN)/python -m ruff check src tests && $(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 # Regenerate exercises/ from solutions/ (nbgrader generate_assignment), outputs stripped.

@@ -83,6 +83,8 @@ def test_the_batch_finishes_and_bystanders_keep_full_marks(batch: dict) -> None:
     students = batch["students"]
     for name in ("aa_honest", "mm_honest", "zz_honest", "caf\\xe9", "surrogate"):
         assert students[name]["score"] == FULL, (name, students[name])
+    assert batch["data"]["sandboxed"] is True  # and so no page carries the warning
+    assert not any("NOT SANDBOXED" in p.read_text() for p in (batch["out"] / "feedback").iterdir())
 
 
 def test_each_worker_killer_costs_its_own_notebook_only(batch: dict) -> None:

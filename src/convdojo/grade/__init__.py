@@ -19,7 +19,8 @@ from .errors import GraderError
 from .progress import Summary
 
 if TYPE_CHECKING:
-    from .journal import Journal
+    from . import sandbox as sandbox_mod
+    from .journal import Journal, Recorder
     from .limits import Limits
     from .submissions import Skipped, Submission
 
@@ -49,14 +50,14 @@ def grade_batch(
     """
     from convdojo import specs
 
-    from .journal import Journal
+    from .journal import Journal, Recorder
     from .limits import Limits, parse_size
     from .progress import Progress
     from .submissions import discover
 
     started = time.monotonic()
     spec = specs.assignment(assignment)
-    root = Path(submitted)
+    root, outdir = Path(submitted), Path(out)
     if not root.is_dir():
         raise FileNotFoundError(f"submissions folder {str(root)!r} does not exist (expected "
                                 f"SUBMITTED/<student_id>/{assignment}/{spec.notebook})")
@@ -64,61 +65,49 @@ def grade_batch(
         raise ValueError("--timeout must be a positive number of seconds")
     memory = parse_size(memory_limit) if isinstance(memory_limit, str) else int(memory_limit)
     limits = Limits(timeout=float(timeout), memory=memory)
-    if scheduler is None:
-        return _grade_locally(spec, root, Path(out), workers, limits, device, sandbox,
-                              progress, started)
-    from . import cluster
+    local = _local(workers, device, sandbox) if scheduler is None else None
+    if scheduler is not None:
+        from . import cluster
 
-    if workers is not None:
-        raise ValueError("--workers does not apply with --scheduler: every thread of every "
-                         "Dask worker grades (set it with `dask worker --nthreads N`)")
-    address = cluster.check_address(scheduler)
-    _check_device_name(device)  # the workers resolve it: this machine may have no GPU
-    outdir = Path(out)
+        if workers is not None:
+            raise ValueError("--workers does not apply with --scheduler: every thread of "
+                             "every Dask worker grades (set it with `dask worker --nthreads N`)")
+        address = cluster.check_address(scheduler)
+        _check_device_name(device)  # the workers resolve it: this machine may have no GPU
     outdir.mkdir(parents=True, exist_ok=True)
     journal = Journal(outdir / "journal.jsonl", spec.name)
     subs, skipped = discover(root, spec.name, spec.notebook)
     bar = progress if progress is not None else Progress()
+    recorder = Recorder(journal, bar, spec.exercises)
     try:
-        run = cluster.grade_on_cluster(address, spec=spec, subs=subs, journal=journal,
-                                       limits=limits, device=device, sandbox_on=sandbox,
-                                       progress=bar)
+        if local is not None:
+            from .batch import Batch
+
+            n, dev, iso = local
+            Batch(spec, outdir, n, limits, dev, iso).run(recorder, subs)
+            how = (iso.label, dev, list(iso.notes), iso.bwrap is not None)
+        else:
+            run = cluster.grade_on_cluster(address, spec=spec, subs=subs, recorder=recorder,
+                                           limits=limits, device=device, sandbox_on=sandbox)
+            how = (cluster.label(run.isolation), cluster.label(run.devices), run.notes,
+                   set(run.isolation) == {"bubblewrap"})
     finally:
         bar.close()
         journal.close()
-    return _finish(spec, outdir, subs, skipped, journal, limits, started, graded=run.graded,
-                   isolation=cluster.label(run.isolation), device=cluster.label(run.devices),
-                   notes=run.notes, latencies=run.latencies,
-                   sandboxed=set(run.isolation) == {"bubblewrap"})
+    return _finish(spec, outdir, subs, skipped, journal, limits, started, recorder, *how)
 
 
-def _grade_locally(spec: Any, root: Path, outdir: Path, workers: int | None, limits: Limits,
-                   device: str | None, sandbox: bool, progress: Any,
-                   started: float) -> Summary:
+def _local(workers: int | None, device: str | None,
+           sandbox: bool) -> tuple[int, str, sandbox_mod.Isolation]:
     from convdojo.devices import resolve_device
 
     from . import sandbox as sandbox_mod
-    from .batch import Batch
-    from .progress import Progress
-    from .submissions import discover
 
     dev = str(resolve_device(device))
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n < 1:
         raise ValueError("--workers must be at least 1")
-    outdir.mkdir(parents=True, exist_ok=True)
-    iso = sandbox_mod.detect(disable=not sandbox)
-    bar = progress if progress is not None else Progress()
-    batch = Batch(spec, outdir, n, limits, dev, iso, bar)
-    subs, skipped = discover(root, spec.name, spec.notebook)
-    try:
-        graded = batch.run(subs)
-    finally:
-        bar.close()
-        batch.journal.close()
-    return _finish(spec, outdir, subs, skipped, batch.journal, limits, started,
-                   graded=graded, isolation=iso.label, device=dev, notes=list(iso.notes),
-                   latencies=batch.latencies, sandboxed=iso.bwrap is not None)
+    return n, dev, sandbox_mod.detect(disable=not sandbox)
 
 
 def _check_device_name(device: str | None) -> None:
@@ -129,8 +118,8 @@ def _check_device_name(device: str | None) -> None:
 
 
 def _finish(spec: Any, outdir: Path, subs: list[Submission], skipped: list[Skipped],
-            journal: Journal, limits: Limits, started: float, *, graded: int, isolation: str,
-            device: str, notes: list[str], latencies: list[float], sandboxed: bool) -> Summary:
+            journal: Journal, limits: Limits, started: float, recorder: Recorder,
+            isolation: str, device: str, notes: list[str], sandboxed: bool) -> Summary:
     """The shared tail of a local and a cluster run: every output, from the journal."""
     from convdojo import specs
 
@@ -148,7 +137,7 @@ def _finish(spec: Any, outdir: Path, subs: list[Submission], skipped: list[Skipp
                        "processes": limits.nproc, "file_size": format_size(limits.fsize)}}
     report.write_all(outdir, records, meta)
     statuses = [{r["status"] for r in rec.results} for rec in records]
-    return Summary(spec.name, len(records), len(spec.exercises), graded,
+    return Summary(spec.name, len(records), len(spec.exercises), recorder.graded,
                    sum("error" in s for s in statuses), sum("timeout" in s for s in statuses),
-                   time.monotonic() - started, isolation, notes, outdir, latencies,
+                   time.monotonic() - started, isolation, notes, outdir, recorder.latencies,
                    skipped, sandboxed)

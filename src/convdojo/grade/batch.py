@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from . import checker, sandbox
-from .engine import Engine, Job, Pending, missing
+from .engine import Engine, Job, Pending
 from .errors import GraderError
-from .journal import Journal
+from .journal import Recorder
 from .limits import Limits
-from .records import Graded, Record
+from .records import Graded
 from .submissions import Submission
 
 __all__ = ["Batch", "PoolChecks"]
@@ -85,33 +85,24 @@ class PoolChecks:
 
 class Batch:
     def __init__(self, assignment: Any, out: Path, workers: int, limits: Limits,
-                 device: str, iso: sandbox.Isolation, progress: Any) -> None:
+                 device: str, iso: sandbox.Isolation) -> None:
         from convdojo import specs
 
-        self.assignment = assignment
         self.specs = [specs.get(e) for e in assignment.exercises]
         self.out, self.limits, self.device, self.iso = out, limits, device, iso
         self.n_workers = max(1, workers)
-        self.progress = progress
-        self.journal = Journal(out / "journal.jsonl", assignment.name)
-        self.latencies: list[float] = []
 
-    def run(self, subs: list[Submission]) -> int:
-        """Grade what the journal does not hold as final; the number recorded now."""
-        todo = self.journal.todo(subs)
-        self.progress.start(len(subs), len(subs) - len(todo))
-        for sub in [s for s in todo if s.data is None]:
-            self._record(sub, missing(self.assignment.exercises, sub.problem or ""))
-        runnable = [s for s in todo if s.data is not None]
-        if runnable:
+    def run(self, recorder: Recorder, subs: list[Submission]) -> None:
+        """Grade what the journal does not hold as final."""
+        todo = recorder.begin(subs)
+        if todo:
             checks = PoolChecks(self.n_workers, self.device, self.limits.memory)
             try:
-                self._grade(runnable, checks)
+                self._grade(recorder, todo, checks)
             finally:
                 checks.close()
-        return len(todo)
 
-    def _grade(self, todo: list[Submission], checks: PoolChecks) -> None:
+    def _grade(self, recorder: Recorder, todo: list[Submission], checks: PoolChecks) -> None:
         jobs: queue.Queue[Submission] = queue.Queue()
         for sub in todo:
             jobs.put(sub)
@@ -129,7 +120,7 @@ class Batch:
                 item = done.get()
                 if isinstance(item, GraderError):
                     raise item
-                self._record(*item)
+                recorder.add(*item)
         finally:
             while not jobs.empty():  # stopping early: no thread takes another notebook
                 jobs.get_nowait()
@@ -142,12 +133,6 @@ class Batch:
                 log = e.worker.log
                 if log.exists() and log.stat().st_size == 0:
                     log.unlink()
-
-    def _record(self, sub: Submission, graded: Graded) -> None:
-        self.journal.add(Record(sub.student_id, sub.digest, graded))
-        if graded.run.ms:
-            self.latencies.append(graded.run.ms)
-        self.progress.advance(graded.results)
 
 
 def _drive(engine: Engine, jobs: queue.Queue[Submission],

@@ -19,11 +19,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import lost, missing
+from .engine import lost
 from .errors import GraderError
-from .journal import Journal
+from .journal import Recorder
 from .limits import Limits
-from .records import Graded, Record
+from .records import Graded
 from .submissions import Submission
 from .tasks import Config, grade_task, warm
 
@@ -42,8 +42,6 @@ class ClusterError(GraderError):
 class ClusterRun:
     """What the batch's summary and meta need from a cluster run."""
 
-    graded: int = 0
-    latencies: list[float] = field(default_factory=list)
     isolation: Counter[str] = field(default_factory=Counter)  # label -> workers
     devices: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
@@ -170,10 +168,9 @@ def _failed(spec: Any, exc: BaseException) -> Graded:
     return lost(spec.exercises, why)
 
 
-def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], journal: Journal,
-                     limits: Limits, device: str | None, sandbox_on: bool,
-                     progress: Any) -> ClusterRun:
-    """Grade on the cluster at ``address`` what ``journal`` does not hold yet."""
+def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], recorder: Recorder,
+                     limits: Limits, device: str | None, sandbox_on: bool) -> ClusterRun:
+    """Grade on the cluster at ``address`` what the journal does not hold as final."""
     import convdojo
 
     config = Config(spec.name, tuple(spec.exercises), convdojo.__version__, limits, device,
@@ -182,19 +179,14 @@ def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], journal
     client = _connect(address)
     try:
         _warm_all(client, config, run)
-        todo = journal.todo(subs)
-        progress.start(len(subs), len(subs) - len(todo))
-        for sub in [s for s in todo if s.data is None]:  # as locally: recorded, not run
-            _record(journal, sub, missing(spec.exercises, sub.problem or ""), run, progress)
-        _stream(client, config, spec, [s for s in todo if s.data is not None], journal, run,
-                progress)
+        _stream(client, config, spec, recorder.begin(subs), recorder, run)
     finally:
         client.close()
     return run
 
 
 def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
-            journal: Journal, run: ClusterRun, progress: Any) -> None:
+            recorder: Recorder, run: ClusterRun) -> None:
     """Keep a window of tasks submitted (bounded, so a course's notebooks never sit in the
     scheduler's memory all at once) and journal each result as it completes."""
     distributed = _distributed()
@@ -228,13 +220,13 @@ def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
             except distributed.client.FutureCancelledError as exc:  # the scheduler is gone
                 why = str(exc).splitlines()[0].split("reason: ")[-1].rstrip(".")
                 raise ClusterError(f"the Dask scheduler cancelled the batch's tasks ({why}); "
-                                   f"the {run.graded} students graded before that are kept: "
+                                   f"the {recorder.graded} students graded before that are kept: "
                                    "rerun the same command to resume") from None
             except Exception as exc:  # noqa: BLE001  (KilledWorker, or a bug: keep going)
                 graded = _failed(spec, exc)
             finally:
                 future.release()  # the result is ours now: free it on the cluster
-            _record(journal, sub, graded, run, progress)
+            recorder.add(sub, graded)
             recorded.add(sub.student_id)
             refill()
     finally:
@@ -251,12 +243,3 @@ def _from_wire(data: dict[str, Any], run: ClusterRun) -> Graded:
         graded.run.worker = about["address"]
     return graded
 
-
-def _record(journal: Journal, sub: Submission, graded: Graded, run: ClusterRun,
-            progress: Any) -> None:
-    """Journal (fsynced) one student; the client is the journal's only writer."""
-    journal.add(Record(sub.student_id, sub.digest, graded))
-    run.graded += 1
-    if graded.run.ms:
-        run.latencies.append(float(graded.run.ms))
-    progress.advance(graded.results)

@@ -16,12 +16,12 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .records import Record, storable
+from .records import Graded, Record, storable
 
 if TYPE_CHECKING:
     from .submissions import Submission
 
-__all__ = ["Journal", "JournalMismatch", "atomic_write"]
+__all__ = ["Journal", "JournalMismatch", "Recorder", "atomic_write"]
 
 VERSION = 1
 
@@ -101,6 +101,32 @@ class Journal:
 
     def close(self) -> None:
         os.close(self._fd)
+
+
+class Recorder:
+    """A batch's one writer, local or on a cluster: journals each student, counts the run."""
+
+    def __init__(self, journal: Journal, progress: Any, exercises: Sequence[str]) -> None:
+        self.journal, self.progress, self.exercises = journal, progress, exercises
+        self.graded = 0
+        self.latencies: list[float] = []
+
+    def begin(self, subs: Sequence[Submission]) -> list[Submission]:
+        """What must run: the journal's to-do, once those with nothing to run are recorded."""
+        from .engine import missing
+
+        todo = self.journal.todo(subs)
+        self.progress.start(len(subs), len(subs) - len(todo))
+        for sub in [s for s in todo if s.data is None]:
+            self.add(sub, missing(self.exercises, sub.problem or ""))
+        return [s for s in todo if s.data is not None]
+
+    def add(self, sub: Submission, graded: Graded) -> None:
+        self.journal.add(Record(sub.student_id, sub.digest, graded))
+        self.graded += 1
+        if graded.run.ms:
+            self.latencies.append(graded.run.ms)
+        self.progress.advance(graded.results)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -1,10 +1,9 @@
-"""Typed records of a graded notebook, and the one place their text is made safe to store.
+"""Typed records of a graded notebook, and where their text is made safe to store.
 
-A ``Run`` says how the notebook ran; a ``Graded`` is one notebook's results; a
-``Record`` is a student's journal line.  JSON exists only at the edges (the
-journal, grades.json, the Dask wire): ``to_json`` / ``from_json`` are the way in
-and out, and ``storable`` escapes what a submission could put there that UTF-8
-cannot hold (lone surrogates, undecodable bytes of a folder name).
+A ``Run`` says how the notebook ran, a ``Graded`` is one notebook's results and a
+``Record`` a student's journal line.  JSON exists only at the edges (the journal,
+grades.json, the Dask wire), through ``to_json``/``from_json``; ``storable``
+escapes what UTF-8 cannot hold (lone surrogates, a folder name's stray bytes).
 """
 
 from __future__ import annotations
@@ -17,17 +16,14 @@ from typing import Any
 
 __all__ = ["Graded", "Record", "Run", "RETRY", "cap_result", "storable", "safe_text"]
 
-# Runs whose failure says nothing about the notebook: a rerun grades them again.
-RETRY = frozenset({"worker", "cluster"})
-MAX_FEEDBACK = 4000  # characters of feedback (and of findings) kept per exercise
-MAX_NOTES = 4000  # characters of run notes kept per student
+RETRY = frozenset({"worker", "cluster"})  # failures that say nothing about the notebook
+MAX_TEXT = 4000  # characters of feedback (and of findings) per exercise, and of notes
 CUT = " […cut: {n} more characters]"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def safe_text(text: str) -> str:
-    """``text`` with every lone surrogate escaped: \\xff for a byte that was not UTF-8
-    (Python's surrogateescape), \\ud800 for the rest."""
+    """Lone surrogates escaped: \\xff for a byte that was not UTF-8, \\ud800 otherwise."""
     def escape(m: re.Match[str]) -> str:
         code = ord(m.group())
         return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
@@ -35,7 +31,7 @@ def safe_text(text: str) -> str:
 
 
 def storable(obj: Any) -> Any:
-    """JSON-ready data with every string made safe (keys included)."""
+    """JSON-ready data with every string (keys included) made safe."""
     if isinstance(obj, str):
         return safe_text(obj)
     if isinstance(obj, dict):
@@ -45,32 +41,25 @@ def storable(obj: Any) -> Any:
     return obj
 
 
-def _cap(lines: list[Any], budget: int) -> list[str]:
-    """Keep lines while they fit in ``budget`` characters; say how much was cut."""
-    out, used = [], 0
+def _cap(lines: list[Any], budget: int = MAX_TEXT) -> list[str]:
+    """The lines that fit in ``budget`` characters, and a note of how much was cut."""
+    out: list[str] = []
     texts = [str(line) for line in lines]
     for i, text in enumerate(texts):
-        if used + len(text) > budget:
-            rest = len(text) - (budget - used) + sum(len(t) for t in texts[i + 1:])
-            out.append(text[:max(0, budget - used)] + CUT.format(n=rest))
-            break
+        if len(text) > budget:
+            rest = len(text) - budget + sum(map(len, texts[i + 1:]))
+            return out + [text[:budget] + CUT.format(n=rest)]
         out.append(text)
-        used += len(text)
+        budget -= len(text)
     return out
 
 
 def cap_result(result: dict[str, Any]) -> dict[str, Any]:
-    """One exercise's result with its feedback and findings within MAX_FEEDBACK."""
-    capped = {**result, "feedback": _cap(list(result.get("feedback", [])), MAX_FEEDBACK)}
-    findings, budget = [], MAX_FEEDBACK
-    for finding in result.get("findings", []):
-        message = str(finding.get("message", "")) if isinstance(finding, dict) else ""
-        if budget <= 0:
-            break
-        findings.append({**finding, "message": _cap([message], budget)[0]})
-        budget -= len(message)
-    capped["findings"] = findings
-    return capped
+    """One exercise's result with its feedback, and its findings' messages, capped."""
+    findings = [f for f in result.get("findings", []) if isinstance(f, dict)]
+    messages = _cap([f.get("message", "") for f in findings])
+    return {**result, "feedback": _cap(list(result.get("feedback", []))),
+            "findings": [{**f, "message": m} for f, m in zip(findings, messages)]}
 
 
 @dataclass
@@ -101,23 +90,22 @@ class Run:
 
 @dataclass
 class Graded:
-    """One notebook's results, in the assignment's order, with what it is told overall."""
+    """One notebook's results, in the assignment's order, and its notes."""
 
     results: list[dict[str, Any]]
     notes: list[str]
     run: Run
 
     def capped(self) -> Graded:
-        return Graded([cap_result(r) for r in self.results], _cap(self.notes, MAX_NOTES),
-                      self.run)
+        return Graded([cap_result(r) for r in self.results], _cap(self.notes), self.run)
 
     def to_json(self) -> dict[str, Any]:
-        return storable({"results": self.results, "notes": self.notes,
-                         "run": self.run.to_json()})
+        return {"results": self.results, "notes": self.notes, "run": self.run.to_json()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Graded:
-        return cls(list(data["results"]), list(data["notes"]), Run.from_json(data["run"]))
+        return cls(list(data["results"]), list(data.get("notes", [])),
+                   Run.from_json(data.get("run", {"status": "ok"})))
 
 
 @dataclass
@@ -136,7 +124,7 @@ class Record:
 
     @property
     def retry(self) -> bool:
-        """Its failure said nothing about the notebook: grade it again on a rerun."""
+        """Its failure said nothing about the notebook: a rerun grades it again."""
         return self.graded.run.status in RETRY
 
     def to_json(self) -> dict[str, Any]:
@@ -145,7 +133,5 @@ class Record:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Record:
-        return cls(str(data["student_id"]), data.get("sha256"),
-                   Graded.from_json({"results": data["results"], "notes": data.get("notes", []),
-                                     "run": data.get("run", {"status": "ok"})}),
+        return cls(str(data["student_id"]), data.get("sha256"), Graded.from_json(data),
                    str(data.get("graded_at", "")))

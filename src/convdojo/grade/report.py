@@ -60,22 +60,7 @@ def _json(records: list[Record], meta: dict[str, Any]) -> bytes:
                       ensure_ascii=False).encode("utf-8")
 
 
-_CSS = """
-body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f6f7f9;
-color:#1d2327}main{max-width:820px;margin:0 auto;padding:24px}
-h1{font-size:22px;margin:0 0 4px}.sub{color:#555;margin:0 0 18px}
-.total{font-size:18px;font-weight:600;margin:0 0 18px}
-.ex{background:#fff;border:1px solid #dde1e6;border-left:6px solid #E69F00;border-radius:6px;
-padding:10px 14px;margin:0 0 12px}.ex h2{font-size:16px;margin:0 0 4px;display:flex;
-justify-content:space-between;gap:12px}.ex .pts{white-space:nowrap;font-weight:600}
-.ex .st{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#555}
-.ex ul{margin:6px 0 0 0;padding-left:20px}.ex li{margin:2px 0}
-.notes{background:#fff8e6;border:1px solid #f0d9a0;border-radius:6px;padding:10px 14px;
-margin:18px 0}.notes h2{font-size:15px;margin:0 0 4px}
-footer{color:#666;font-size:13px;margin-top:20px}code{font-size:13px}
-.unsafe{background:#fdecea;border:2px solid #D55E00;border-radius:6px;padding:10px 14px;
-margin:0 0 18px;font-weight:600}
-"""
+_CSS = (Path(__file__).parent / "feedback.css").read_text()
 
 
 def _text(line: object) -> str:

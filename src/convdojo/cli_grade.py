@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..vocab import DEVICES
-from .limits import parse_size
+from .grade.limits import parse_size
+from .vocab import DEVICES
 
 __all__ = ["configure", "run"]
 
@@ -65,19 +65,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: 2G)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="do not use bubblewrap even if it is installed (reduced isolation)")
-    from convdojo import gradebook
+    from . import gradebook
 
     gradebook.add_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from convdojo.specs import UnknownAssignment
-
-    from . import GraderError, grade_batch
-    from .journal import JournalMismatch
-    from .progress import Progress, format_summary
-
-    from convdojo import gradebook
+    from . import gradebook
+    from .grade import GraderError, grade_batch
+    from .grade.journal import JournalMismatch
+    from .grade.progress import Progress, format_summary
+    from .specs import UnknownAssignment
 
     tty = sys.stderr.isatty()
     if args.gradebook:
