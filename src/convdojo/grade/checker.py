@@ -169,10 +169,9 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
 
     ``hidden=False`` runs only the visible checks, as a student's self-check does."""
     from convdojo import specs
-    from convdojo.checks import MISSING, CheckResult, check
+    from convdojo.checks import CheckResult, check
 
     from .inside.codec import PlainError
-    from .plain import MISSING_VALUE
 
     spec = specs.get(exercise_id)
     dev = device or _STATE.get("device") or "cpu"
@@ -190,8 +189,6 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
     except (PlainError, ValueError, TypeError, KeyError, IndexError, RuntimeError) as exc:
         return CheckResult.simple(spec.id, spec.points, "invalid",
                                   f"{spec.answer_name} could not be graded: {exc}").to_dict()
-    if answer is MISSING_VALUE:
-        answer = MISSING
     try:
         with _budget(CHECK_SECONDS):
             result = check(exercise_id, answer, device=dev, hidden=hidden)
