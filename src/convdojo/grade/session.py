@@ -20,22 +20,22 @@ __all__ = ["Session"]
 _START = ThreadPoolExecutor(max_workers=2, thread_name_prefix="convdojo-sandbox-start")
 
 
-class Session:
+class Session(Engine):
     """``Session("conv_shapes").grade(notebook_bytes)`` -> a ``Graded``.
 
-    ``hidden=False`` gives a student's view: visible checks only, and the
-    function exercises' hidden arguments never reach the sandbox.  ``workroot``
-    is where its private folder goes (default: the temporary folder).
+    An engine with its own folder and checks in this process.  ``hidden=False``
+    gives a student's view: visible checks only, and the function exercises' hidden
+    arguments never reach the sandbox.  ``workroot`` is where its folder goes.
     """
 
     def __init__(self, assignment: str, *, limits: Limits | None = None,
                  device: str | None = None, sandbox_on: bool = True, hidden: bool = True,
                  index: int = 0, warm: bool = True, workroot: str | None = None) -> None:
-        self.iso = sandbox.detect(disable=not sandbox_on)
         self.workdir = sandbox.make_workdir(workroot)
         self.limits = limits or Limits()
-        self.engine = Engine(self.iso, self.workdir, index, self.workdir / "worker.log",
-                             InlineChecks("cpu", hidden))
+        iso = sandbox.detect(disable=not sandbox_on)
+        super().__init__(iso, self.workdir, index, self.workdir / "worker.log",
+                         InlineChecks("cpu", hidden))
         # The sandbox imports torch while this process does the same: both take a second.
         self._starting: Future[None] | None = _START.submit(self.start) if warm else None
         try:
@@ -49,21 +49,15 @@ class Session:
             raise
         self.assignment = spec
         self.specs = [specs.get(e) for e in spec.exercises]
-        self.engine.job = Job.make(self.specs, self.limits, self.iso, hidden=hidden)
-        self.engine.checks = InlineChecks(self.device, hidden)
-
-    def start(self) -> None:
-        """Start the sandbox (CannotStart if it cannot); ``grade`` does it when needed."""
-        self.engine.start()
+        self.job = Job.make(self.specs, self.limits, iso, hidden=hidden)
+        self.checks = InlineChecks(self.device, hidden)
 
     def grade(self, notebook: bytes) -> Graded:
-        """Run one notebook and decide its grade; a bad notebook is a grade, not an error.
-
-        GraderError only when the sandbox cannot start."""
+        """Run one notebook and decide its grade (GraderError if the sandbox cannot start)."""
         starting, self._starting = self._starting, None
         if starting is not None:
             starting.result()
-        return self.engine.grade(notebook)
+        return super().grade(notebook)
 
     def close(self) -> None:
         if self._starting is not None:
@@ -73,7 +67,7 @@ class Session:
             except Exception:  # noqa: BLE001  (closing anyway)
                 pass
             self._starting = None
-        self.engine.stop()
+        self.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> Session:

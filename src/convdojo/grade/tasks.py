@@ -152,7 +152,7 @@ def _borrowed(config: Config, place: Place) -> Iterator[Session]:
 
 def _start(config: Config, place: Place) -> dict[str, Any]:
     with _borrowed(config, place) as session:
-        if not session.engine.running:
+        if not session.running:
             session.start()
     return _about(session, place.where)
 
