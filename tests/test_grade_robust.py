@@ -134,3 +134,11 @@ def test_a_check_over_its_budget_scores_0_and_the_batch_goes_on(batch: dict) -> 
     row = batch["rows"]["slow_check", "channels"]
     assert float(row["score"]) == 0 and "took longer than" in row["feedback"], row
     assert batch["rows"]["slow_check", "padding"]["status"] == "passed"
+
+
+def test_validate_prints_hostile_text_escaped(tmp_path: Path) -> None:
+    path = write(tmp_path, "me", fill(SOLUTIONS, extra=[("start", SURROGATE)]))
+    done = subprocess.run([CONVDOJO, "validate", str(path)], capture_output=True, text=True,
+                          timeout=600, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert "bad \\ud800 text" in done.stdout and "11 / 11" in done.stdout

@@ -97,7 +97,9 @@ class Graded:
     run: Run
 
     def capped(self) -> Graded:
-        return Graded([cap_result(r) for r in self.results], _cap(self.notes), self.run)
+        """Fit to store and to print: each exercise's text capped, surrogates escaped."""
+        return Graded(storable([cap_result(r) for r in self.results]),
+                      storable(_cap(self.notes)), self.run)
 
     def to_json(self) -> dict[str, Any]:
         return {"results": self.results, "notes": self.notes, "run": self.run.to_json()}
