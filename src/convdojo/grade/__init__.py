@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import GraderError
-from .progress import Summary
+from .progress import Summary, Where
 
 if TYPE_CHECKING:
     from . import sandbox as sandbox_mod
@@ -85,16 +85,16 @@ def grade_batch(
 
             n, dev, iso = local
             Batch(spec, outdir, n, limits, dev, iso).run(recorder, subs)
-            how = (iso.label, dev, list(iso.notes), iso.bwrap is not None)
+            how = Where(iso.label, dev, list(iso.notes), iso.bwrap is not None)
         else:
             run = cluster.grade_on_cluster(address, spec=spec, subs=subs, recorder=recorder,
                                            limits=limits, device=device, sandbox_on=sandbox)
-            how = (cluster.label(run.isolation), cluster.label(run.devices), run.notes,
-                   set(run.isolation) == {"bubblewrap"})
+            how = Where(cluster.label(run.isolation), cluster.label(run.devices), run.notes,
+                        set(run.isolation) == {"bubblewrap"})
     finally:
         bar.close()
         journal.close()
-    return _finish(spec, outdir, subs, skipped, journal, limits, started, recorder, *how)
+    return _finish(spec, outdir, subs, skipped, journal, limits, started, recorder, how)
 
 
 def _local(workers: int | None, device: str | None,
@@ -119,7 +119,7 @@ def _check_device_name(device: str | None) -> None:
 
 def _finish(spec: Any, outdir: Path, subs: list[Submission], skipped: list[Skipped],
             journal: Journal, limits: Limits, started: float, recorder: Recorder,
-            isolation: str, device: str, notes: list[str], sandboxed: bool) -> Summary:
+            how: Where) -> Summary:
     """The shared tail of a local and a cluster run: every output, from the journal."""
     from convdojo import specs
 
@@ -131,7 +131,7 @@ def _finish(spec: Any, outdir: Path, subs: list[Submission], skipped: list[Skipp
     meta = {"assignment": spec.name, "title": spec.title,
             "titles": {e: specs.get(e).title for e in spec.exercises},
             "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "isolation": isolation, "sandboxed": sandboxed, "device": device,
+            "isolation": how.isolation, "sandboxed": how.sandboxed, "device": how.device,
             "skipped": [{"folder": s.folder, "reason": s.reason} for s in skipped],
             "limits": {"timeout_s": limits.timeout, "memory": format_size(limits.memory),
                        "processes": limits.nproc, "file_size": format_size(limits.fsize)}}
@@ -139,5 +139,5 @@ def _finish(spec: Any, outdir: Path, subs: list[Submission], skipped: list[Skipp
     statuses = [{r["status"] for r in rec.results} for rec in records]
     return Summary(spec.name, len(records), len(spec.exercises), recorder.graded,
                    sum("error" in s for s in statuses), sum("timeout" in s for s in statuses),
-                   time.monotonic() - started, isolation, notes, outdir, recorder.latencies,
-                   skipped, sandboxed)
+                   time.monotonic() - started, how.isolation, how.notes, outdir,
+                   recorder.latencies, skipped, how.sandboxed)

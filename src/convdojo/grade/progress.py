@@ -10,10 +10,20 @@ from typing import Any, TextIO
 
 from .submissions import Skipped
 
-__all__ = ["Progress", "Summary", "format_summary", "UNSANDBOXED"]
+__all__ = ["Progress", "Summary", "Where", "format_summary", "UNSANDBOXED"]
 
 UNSANDBOXED = ("NOT SANDBOXED: student code ran with resource limits only and could read and "
                "write what the grader's user can; do not trust these grades")
+
+
+@dataclass(frozen=True)
+class Where:
+    """How a batch was graded: for the summary, grades.json and the pages."""
+
+    isolation: str
+    device: str
+    notes: list[str]
+    sandboxed: bool
 
 
 @dataclass
