@@ -189,8 +189,8 @@ def missing(exercises: Sequence[str], problem: str) -> Graded:
     return Graded([checker.simple(e, "error", problem) for e in exercises], [], Run("missing"))
 
 
-def lost(exercises: Sequence[str], why: str, status: str = "cluster") -> Graded:
-    """A notebook the grader could not grade for reasons of its own (retried on a rerun)."""
+def lost(exercises: Sequence[str], why: str) -> Graded:
+    """A notebook the cluster could not grade for reasons of its own (retried on a rerun)."""
     text = f"The grader could not grade this notebook: {why}. Tell your instructor."
     return Graded([checker.simple(e, "error", text) for e in exercises], [text],
-                  Run(status, detail=why[:200]))
+                  Run("cluster", detail=why[:200]))
