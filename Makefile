@@ -40,6 +40,7 @@ system-deps:
 	  echo "note: installing$$missing failed; their tests will skip"
 
 test: $(STAMP) system-deps
+	$(BIN)/python -m ruff check src tests && $(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 # Regenerate exercises/ from solutions/ (nbgrader generate_assignment), outputs stripped.

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 
-from hostile.notebooks import SOLUTIONS, fill, released, write  # noqa: E402
+from hostile.notebooks import SOLUTIONS, fill, released, write
 
 
 CONVDOJO = str(Path(sys.executable).parent / "convdojo")
@@ -123,6 +122,12 @@ def test_exit_0_quiet_off_a_terminal_and_reduced_isolation_said_plainly(
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1 and "3 students" in lines[0] and "reduced" in lines[0]
     assert "ISOLATION IS REDUCED" in done.stderr
+    # Unsandboxed grades say so in every output: the summary, grades.json, every page.
+    assert "NOT SANDBOXED" in lines[0]
+    data = json.loads((tmp_path / "out" / "grades.json").read_text())
+    assert data["sandboxed"] is False and "reduced" in data["isolation"]
+    pages = list((tmp_path / "out" / "feedback").glob("*.html"))
+    assert len(pages) == 3 and all("NOT SANDBOXED" in p.read_text() for p in pages)
     assert "\r" not in done.stderr + done.stdout  # no progress bar off a terminal
     with open(tmp_path / "out" / "grades.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -26,7 +26,6 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-sys.path.insert(0, str(Path(__file__).parent))
 
 from hostile.notebooks import SOLUTIONS, fill, released, write  # noqa: E402
 
@@ -190,7 +189,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(cluster: Any,
     students = _students(out)
     assert all(s["score"] == FULL for s in students.values())
     # What the dead worker held was graded again, elsewhere.
-    keys = {_key(s): s.student_id for s in discover(sub, "conv_shapes", "conv_shapes.ipynb")}
+    keys = {_key(s): s.student_id for s in discover(sub, "conv_shapes", "conv_shapes.ipynb")[0]}
     assert any(students[keys[k]]["run"]["worker"] != victim for k in lost if k in keys)
 
 
@@ -323,6 +322,7 @@ def test_workers_reuse_one_warm_sandbox_and_drop_broken_or_stale_ones(monkeypatc
 
     from convdojo.grade import GraderError, tasks
     from convdojo.grade.limits import Limits
+    from convdojo.grade.records import Graded, Run
 
     made: list[Any] = []
 
@@ -332,10 +332,10 @@ def test_workers_reuse_one_warm_sandbox_and_drop_broken_or_stale_ones(monkeypatc
             self.device, self.closed, self.fail = "cpu", False, False
             made.append(self)
 
-        def grade(self, notebook: bytes) -> dict[str, Any]:
+        def grade(self, notebook: bytes) -> Graded:
             if self.fail:
                 raise GraderError("the sandbox worker keeps failing")
-            return {"results": [], "notes": [], "run": {"ms": 1.0}}
+            return Graded([], [], Run("ok", ms=1.0))
 
         def close(self) -> None:
             self.closed = True
@@ -359,20 +359,24 @@ def test_workers_reuse_one_warm_sandbox_and_drop_broken_or_stale_ones(monkeypatc
     assert made[2].closed and not tasks._ALL
 
 
-def test_a_rerun_retries_only_what_the_cluster_could_not_grade(tmp_path: Path) -> None:
-    from convdojo.grade.cluster import to_grade
-    from convdojo.grade.decide import record
+def test_a_rerun_retries_only_what_the_grader_could_not_grade(tmp_path: Path) -> None:
+    """One resume rule, local and cluster alike: a run whose failure says nothing about
+    the notebook (a KilledWorker, a local sandbox that died) is tried again."""
     from convdojo.grade.journal import Journal
+    from convdojo.grade.records import Graded, Record, Run
     from convdojo.grade.submissions import Submission
 
     journal = Journal(tmp_path / "journal.jsonl", "conv_shapes")
-    graded, killed, changed, new = (Submission(n, Path(n), b"{}", f"d-{n}")
-                                    for n in ("graded", "killed", "changed", "new"))
-    journal.add(record("graded", "d-graded", [], [], {"status": "ok", "ms": 5.0}))
-    journal.add(record("killed", "d-killed", [], ["KilledWorker"], {"status": "cluster", "ms": 0.0}))
-    journal.add(record("changed", "d-old", [], [], {"status": "ok", "ms": 5.0}))
+    graded, killed, died, timeout, changed, new = (
+        Submission(n, Path(n), b"{}", f"d-{n}")
+        for n in ("graded", "killed", "died", "timeout", "changed", "new"))
+    journal.add(Record("graded", "d-graded", Graded([], [], Run("ok", ms=5.0))))
+    journal.add(Record("killed", "d-killed", Graded([], ["KilledWorker"], Run("cluster"))))
+    journal.add(Record("died", "d-died", Graded([], [], Run("worker", detail="exited"))))
+    journal.add(Record("timeout", "d-timeout", Graded([], [], Run("timeout", ms=9.0))))
+    journal.add(Record("changed", "d-old", Graded([], [], Run("ok", ms=5.0))))
     journal.close()
     reread = Journal(tmp_path / "journal.jsonl", "conv_shapes")  # as a rerun sees it
-    assert [s.student_id for s in to_grade([graded, killed, changed, new], reread)] == \
-        ["killed", "changed", "new"]
+    assert [s.student_id for s in reread.todo([graded, killed, died, timeout, changed, new])] \
+        == ["killed", "died", "changed", "new"]
     reread.close()

@@ -8,19 +8,17 @@ sandbox, and no feedback page shows a hidden input.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 
-from hostile import support  # noqa: E402
-from hostile.corpus import CASES, SEQUENTIAL  # noqa: E402
-from hostile.notebooks import ROOT  # noqa: E402
+from hostile import support
+from hostile.corpus import CASES, SEQUENTIAL
+from hostile.notebooks import ROOT
 
-from convdojo import specs  # noqa: E402
-from convdojo.grade import grade_batch, sandbox  # noqa: E402
+from convdojo import specs
+from convdojo.grade import grade_batch, sandbox
 
 pytestmark = [
     pytest.mark.slow,

@@ -8,19 +8,17 @@ not about hidden inputs must match the grader's row.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 
-from hostile.notebooks import SETUP, SOLUTIONS, fill, for_assignment, write  # noqa: E402
+from hostile.notebooks import SETUP, SOLUTIONS, fill, for_assignment, write
 
-from convdojo import check, specs  # noqa: E402
-from convdojo.checks import MISSING  # noqa: E402
-from convdojo.grade import grade_batch  # noqa: E402
+from convdojo import check, specs
+from convdojo.checks import MISSING
+from convdojo.grade import grade_batch
 
 pytestmark = pytest.mark.slow
 

@@ -11,15 +11,14 @@ import pytest
 import torch
 from torch import nn
 
-import sys
 
-sys.path.insert(0, str(Path(__file__).parent))
 
-from convdojo import check  # noqa: E402
-from convdojo.grade import checker, plain, report  # noqa: E402
-from convdojo.grade.inside import codec, notebook, private, wire  # noqa: E402
-from convdojo.grade.journal import Journal, JournalMismatch  # noqa: E402
-from convdojo.grade.limits import parse_size  # noqa: E402
+from convdojo import check
+from convdojo.grade import checker, plain, report
+from convdojo.grade.inside import codec, notebook, private, wire
+from convdojo.grade.journal import Journal, JournalMismatch
+from convdojo.grade.limits import parse_size
+from convdojo.grade.records import Record
 
 
 @pytest.mark.parametrize("text,value", [("512M", 512 * 2**20), ("2G", 2 * 2**30),
@@ -181,7 +180,7 @@ def test_page_is_self_contained_and_escaped() -> None:
     rec = {"student_id": "mallory", "graded_at": "now", "notes": ["<script>x</script>"],
            "results": [{"exercise_id": "channels", "score": 1, "max_score": 2,
                         "status": "failed", "feedback": ["<img src=x onerror=alert(1)>"]}]}
-    html = report.page(rec, {"title": "T", "titles": {"channels": "Channels"}})
+    html = report.page(Record.from_json(rec), {"title": "T", "titles": {"channels": "Channels"}})
     assert "<script>" not in html and "<img" not in html and "&lt;img" in html
     assert "src=" not in html.replace("&lt;img src=", "") and "http" not in html
 
@@ -189,13 +188,13 @@ def test_page_is_self_contained_and_escaped() -> None:
 def test_journal_survives_a_torn_line(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     j = Journal(path, "conv_shapes")
-    j.add({"student_id": "a", "sha256": "1", "results": []})
+    j.add(Record.from_json({"student_id": "a", "sha256": "1", "results": []}))
     j.close()
     with open(path, "a") as fh:
         fh.write('{"student_id": "b", "sha')  # killed mid-write
     j = Journal(path, "conv_shapes")
     assert j.done("a", "1") and not j.done("b", None)
-    j.add({"student_id": "b", "sha256": "2", "results": []})
+    j.add(Record.from_json({"student_id": "b", "sha256": "2", "results": []}))
     j.close()
     assert Journal(path, "conv_shapes").done("b", "2")
     with pytest.raises(JournalMismatch):
@@ -212,7 +211,7 @@ def test_codec_roundtrips_case_arguments() -> None:
 
 
 def test_released_layout_helper_builds_valid_notebooks(tmp_path: Path) -> None:
-    from hostile.notebooks import SOLUTIONS, fill, write  # noqa: PLC0415
+    from hostile.notebooks import SOLUTIONS, fill, write
     path = write(tmp_path, "s", fill(SOLUTIONS))
     nbformat.validate(nbformat.read(path, as_version=4))
 

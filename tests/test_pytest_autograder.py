@@ -17,11 +17,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 
-from hostile.notebooks import SOLUTIONS, fill  # noqa: E402
+from hostile.notebooks import SOLUTIONS, fill
 
-from convdojo import specs  # noqa: E402
+from convdojo import specs
 
 pytest_plugins = ["pytester"]
 

@@ -11,14 +11,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 
-from hostile.notebooks import RELEASED, SOLUTIONS, fill, grade_id, released  # noqa: E402
+from hostile.notebooks import RELEASED, SOLUTIONS, fill, grade_id, released
 
-from convdojo import specs, validate  # noqa: E402
-from convdojo.cli import main  # noqa: E402
-from convdojo.notebooks import layout  # noqa: E402
-from convdojo.notebooks.build import build_source  # noqa: E402
+from convdojo import specs, validate
+from convdojo.cli import main
+from convdojo.notebooks import layout
+from convdojo.notebooks.build import build_source
 
 ROOT = Path(__file__).resolve().parent.parent
 CONVDOJO = str(Path(sys.executable).parent / "convdojo")

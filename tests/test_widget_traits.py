@@ -180,9 +180,9 @@ def test_play_drives_step_in_the_browser() -> None:
     # reaches it as a widget reference, and no Python-side link sits in between.
     assert w._play is w.play
     assert w.get_state("_play")["_play"] == f"IPY_MODEL_{w.play.model_id}"
-    links = {(l.source[0], l.source[1], l.target[0], l.target[1]) for l in w._links}
+    links = {(k.source[0], k.source[1], k.target[0], k.target[1]) for k in w._links}
     assert (w, "playing", w.play, "playing") in links
-    assert all(isinstance(l, ipywidgets.widgets.widget_link.Link) for l in w._links)  # jslink, not Python link
+    assert all(isinstance(k, ipywidgets.widgets.widget_link.Link) for k in w._links)  # jslink, not Python link
     assert w in w.ui.children and w._repr_mimebundle_()  # displaying shows controls + drawing
 
 

@@ -19,7 +19,7 @@ COMMANDS = {
     "release": ("convdojo.notebooks.cli_release",
                 "generate exercises/ from solutions/ with nbgrader (or --check they are current)"),
     "list": ("convdojo.cli_list", "list the assignments and their exercises"),
-    "grade": ("convdojo.grade.cli", "grade a batch of submissions in isolation"),
+    "grade": ("convdojo.cli_grade", "grade a batch of submissions in isolation"),
     "validate": ("convdojo.cli_validate", "check your notebook before you submit it"),
 }
 

@@ -12,6 +12,8 @@ import sys
 from typing import TextIO
 
 from . import validate
+from .vocab import DEVICES
+from .vocab import fmt_score as _fmt
 
 __all__ = ["configure", "run", "format_report"]
 
@@ -24,13 +26,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.add_argument("notebook", metavar="NOTEBOOK", help="your notebook, e.g. "
                         "conv_shapes.ipynb")
-    parser.add_argument("--device", choices=("cpu", "cuda", "meta"), default=None,
+    parser.add_argument("--device", choices=DEVICES, default=None,
                         help="where the checks run (default: CONVDOJO_DEVICE, else cuda if "
                              "available, else cpu)")
-
-
-def _fmt(x: float) -> str:
-    return f"{round(x, 2):g}"
 
 
 def _marks(out: TextIO) -> dict[str, str]:
@@ -98,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     if not insp.ok:
         print(_problems(insp))
         return 1
-    from .grade.batch import GraderError
+    from .grade.errors import GraderError
 
     try:
         report = validate.grade(insp, device=args.device)

@@ -7,9 +7,10 @@ from functools import lru_cache
 
 import torch
 
+from .vocab import DEVICES
+
 __all__ = ["resolve_device", "default_device", "DEVICES"]
 
-DEVICES = ("cpu", "cuda", "meta")
 
 
 @lru_cache(maxsize=1)

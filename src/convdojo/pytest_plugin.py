@@ -21,11 +21,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from . import validate
+from .vocab import DEVICES
+from .vocab import fmt_score as _fmt
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
     from _pytest.terminal import TerminalReporter
 
+    from .grade.records import Graded
     from .grade.session import Session
 
 __all__ = ["pytest_addoption", "pytest_configure", "pytest_collection_modifyitems",
@@ -33,10 +36,6 @@ __all__ = ["pytest_addoption", "pytest_configure", "pytest_collection_modifyitem
 
 USAGE = ("pytest autograder --notebook PATH [--notebook PATH ...] [--device cpu|cuda|meta] "
          "[--hidden]")
-
-
-def _fmt(x: float) -> str:
-    return f"{round(x, 2):g}"
 
 
 @dataclass
@@ -68,7 +67,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("convdojo", "convdojo autograder (" + USAGE + ")")
     group.addoption("--notebook", action="append", default=[], metavar="PATH",
                     help="a notebook to grade; repeat for several")
-    group.addoption("--device", choices=("cpu", "cuda", "meta"), default=None,
+    group.addoption("--device", choices=DEVICES, default=None,
                     help="where the checks run (default: CONVDOJO_DEVICE, else cuda if "
                          "available, else cpu)")
     group.addoption("--hidden", action="store_true",
@@ -118,7 +117,7 @@ class NotebookFile(pytest.File):
     inspection: validate.Inspection | None = None
     assignment: str | None = None
     exercises: list[Exercise] = []
-    _graded: dict[str, Any] | None = None
+    _graded: Graded | None = None
     _error: str | None = None
 
     def collect(self) -> list[pytest.Item]:
@@ -142,7 +141,7 @@ class NotebookFile(pytest.File):
 
     def result(self, exercise: str) -> dict[str, Any]:
         """This exercise's CheckResult dict; the notebook runs on the first call."""
-        from .grade.batch import GraderError
+        from .grade.errors import GraderError
 
         if self._graded is None and self._error is None:
             assert self.inspection is not None and self.assignment is not None
@@ -154,11 +153,11 @@ class NotebookFile(pytest.File):
         if self._error is not None:
             raise GraderFailed(self._error)
         assert self._graded is not None
-        return next(r for r in self._graded["results"] if r["exercise_id"] == exercise)
+        return next(r for r in self._graded.results if r["exercise_id"] == exercise)
 
     @property
     def notes(self) -> list[str]:
-        return list(self._graded["notes"]) if self._graded else []
+        return list(self._graded.notes) if self._graded else []
 
 
 class ExerciseFailed(Exception):

@@ -227,7 +227,7 @@ def conv_transpose_formula(
     return f"{text} = {out}"
 
 
-def _pair(value: int | Sequence[int]) -> tuple[int, int]:
+def pair(value: int | Sequence[int]) -> tuple[int, int]:
     if isinstance(value, int):
         return value, value
     a, b = value
@@ -250,7 +250,7 @@ def conv_params(
             f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
             f"divisible by groups ({groups})"
         )
-    kh, kw = _pair(kernel_size)
+    kh, kw = pair(kernel_size)
     return out_channels * (in_channels // groups) * kh * kw + (out_channels if bias else 0)
 
 

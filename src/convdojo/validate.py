@@ -230,6 +230,6 @@ def grade(insp: Inspection, *, device: str | None = None,
     lesson = layout.lesson_for(insp.assignment)
     assert lesson is not None  # inspect() found it
     numbers = {g.item: g.number for g in layout.graded_cells(lesson)}
-    results = sorted(out["results"], key=lambda r: numbers.get(r["exercise_id"], 0))
-    return Report(insp, results, numbers, _written(insp, lesson), list(out["notes"]),
+    results = sorted(out.results, key=lambda r: numbers.get(r["exercise_id"], 0))
+    return Report(insp, results, numbers, _written(insp, lesson), list(out.notes),
                   any(has_hidden_checks(s) for s in run.specs))

@@ -8,16 +8,13 @@ from functools import partial
 from torch import nn
 
 from .. import shapes
+from ..vocab import pair as _pair
 from ..specs.rules import Shape
 from .structure import type_name
 
-__all__ = ["layer_out_shape", "explain_dims", "reconsider"]
+__all__ = ["explain_dims", "reconsider"]
 
 DIM_NAMES = ("N", "C", "H", "W")
-
-
-def _pair(v: object) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else tuple(v)  # type: ignore[return-value]
 
 
 def _conv_params(layer: nn.Module, axis: int) -> dict[str, object]:
@@ -37,8 +34,8 @@ def _spatial(layer: nn.Module, size: int, axis: int) -> tuple[int, str]:
                  padding=_pair(layer.padding)[axis],
                  output_padding=_pair(layer.output_padding)[axis],
                  dilation=_pair(layer.dilation)[axis])
-        return (shapes.conv_transpose_out(size, **q),  # type: ignore[arg-type]
-                shapes.conv_transpose_formula(size, **q))  # type: ignore[arg-type]
+        return (shapes.conv_transpose_out(size, **q),
+                shapes.conv_transpose_formula(size, **q))
     if t in (nn.MaxPool2d, nn.AvgPool2d):
         k = _pair(layer.kernel_size)[axis]
         s = _pair(layer.stride if layer.stride is not None else layer.kernel_size)[axis]
@@ -53,13 +50,6 @@ def _spatial(layer: nn.Module, size: int, axis: int) -> tuple[int, str]:
     if t in (nn.ReLU, nn.Identity, nn.BatchNorm2d, nn.Dropout):
         return size, f"{type_name(layer)} keeps it at {size}"
     raise LookupError(type_name(layer))
-
-
-def layer_out_shape(layer: nn.Module, shape: Shape) -> Shape:
-    """The output shape of a 2-D layer on (N, C, H, W), from the formulas alone."""
-    n, c, h, w = shape
-    out_c = getattr(layer, "out_channels", c)
-    return (n, out_c, _spatial(layer, h, 0)[0], _spatial(layer, w, 1)[0])
 
 
 def explain_dims(layers: Sequence[nn.Module], shape: Shape, got: Shape, want: Shape) -> list[str]:

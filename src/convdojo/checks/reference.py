@@ -10,7 +10,7 @@ from torch import nn
 
 from ..templates import DownBlock
 
-__all__ = ["reference", "reference_tree", "has_reference", "has_tree_reference"]
+__all__ = ["reference_tree", "has_tree_reference"]
 
 
 def _conv(layer: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
@@ -46,17 +46,6 @@ _REFS: dict[type, Callable[[nn.Module, torch.Tensor], torch.Tensor]] = {
     nn.BatchNorm2d: lambda m, x: F.batch_norm(
         x, m.running_mean, m.running_var, m.weight, m.bias, False, 0.0, m.eps),
 }
-
-
-def has_reference(layer: nn.Module) -> bool:
-    return type(layer) in _REFS
-
-
-def reference(layers: list[nn.Module], x: torch.Tensor) -> torch.Tensor:
-    """Apply the layers' functional references in order (a Sequential, recomputed)."""
-    for layer in layers:
-        x = _REFS[type(layer)](layer, x)
-    return x
 
 
 def _sequential(module: nn.Module, containers: tuple[type, ...], x: torch.Tensor) -> torch.Tensor:

@@ -6,6 +6,9 @@ import html
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..vocab import fmt_score as _fmt
+from ..vocab import status_label
+
 __all__ = ["Finding", "CheckResult", "GROUPS"]
 
 # Each group earns an equal share of the points; a group's share is the fraction of
@@ -92,14 +95,7 @@ class CheckResult:
 
     # --- rendering ----------------------------------------------------------------
     def headline(self) -> str:
-        label = {
-            "passed": "passed",
-            "failed": "not yet",
-            "unanswered": "not answered yet",
-            "invalid": "cannot be checked",
-            "error": "could not be graded",
-            "timeout": "timed out",
-        }.get(self.status, self.status)
+        label = status_label(self.status)
         return f"{self.exercise_id}: {label} ({_fmt(self.score)}/{_fmt(self.max_score)} points)"
 
     def __str__(self) -> str:
@@ -135,5 +131,3 @@ class CheckResult:
         return self.score
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import nn
 from torch.nn.modules import module as _module_mod
 
 from ..shapes import resolve_padding
 from ..templates import TEMPLATES
 
-__all__ = ["leaves", "tampering", "attribute", "describe", "type_name"]
+__all__ = ["leaves", "tampering", "attribute", "type_name"]
 
 # Taken at import, so a later monkeypatch of nn.Conv2d.forward & co. is visible.
 _PRISTINE_FORWARD = {
@@ -96,12 +95,3 @@ def padding_px(layer: nn.Module) -> tuple[tuple[int, int], tuple[int, int]]:
         return (resolve_padding(pad, k[0], 1, d[0]), resolve_padding(pad, k[1], 1, d[1]))
     p = (pad, pad) if isinstance(pad, int) else tuple(pad)
     return ((p[0], p[0]), (p[1], p[1]))
-
-
-def describe(layer: nn.Module) -> str:
-    """A short, readable description such as ``nn.Conv2d(3, 16, kernel_size=(3, 3), ...)``."""
-    return f"{type_name(layer)}({layer.extra_repr()})"
-
-
-def is_float_tensor(value: Any) -> bool:
-    return isinstance(value, torch.Tensor) and value.is_floating_point()

@@ -15,12 +15,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import GraderError, Summary
+from .errors import GraderError
+from .progress import Summary, Where
 
 if TYPE_CHECKING:
-    from .journal import Journal
+    from . import sandbox as sandbox_mod
+    from .journal import Journal, Recorder
     from .limits import Limits
-    from .submissions import Submission
+    from .submissions import Skipped, Submission
 
 __all__ = ["grade_batch", "Summary", "GraderError"]
 
@@ -48,14 +50,14 @@ def grade_batch(
     """
     from convdojo import specs
 
-    from .journal import Journal
+    from .journal import Journal, Recorder
     from .limits import Limits, parse_size
     from .progress import Progress
     from .submissions import discover
 
     started = time.monotonic()
     spec = specs.assignment(assignment)
-    root = Path(submitted)
+    root, outdir = Path(submitted), Path(out)
     if not root.is_dir():
         raise FileNotFoundError(f"submissions folder {str(root)!r} does not exist (expected "
                                 f"SUBMITTED/<student_id>/{assignment}/{spec.notebook})")
@@ -63,72 +65,61 @@ def grade_batch(
         raise ValueError("--timeout must be a positive number of seconds")
     memory = parse_size(memory_limit) if isinstance(memory_limit, str) else int(memory_limit)
     limits = Limits(timeout=float(timeout), memory=memory)
-    if scheduler is None:
-        return _grade_locally(spec, root, Path(out), workers, limits, device, sandbox,
-                              progress, started)
-    from . import cluster
+    local = _local(workers, device, sandbox) if scheduler is None else None
+    if scheduler is not None:
+        from . import cluster
 
-    if workers is not None:
-        raise ValueError("--workers does not apply with --scheduler: every thread of every "
-                         "Dask worker grades (set it with `dask worker --nthreads N`)")
-    address = cluster.check_address(scheduler)
-    _check_device_name(device)  # the workers resolve it: this machine may have no GPU
-    outdir = Path(out)
+        if workers is not None:
+            raise ValueError("--workers does not apply with --scheduler: every thread of "
+                             "every Dask worker grades (set it with `dask worker --nthreads N`)")
+        address = cluster.check_address(scheduler)
+        _check_device_name(device)  # the workers resolve it: this machine may have no GPU
     outdir.mkdir(parents=True, exist_ok=True)
     journal = Journal(outdir / "journal.jsonl", spec.name)
-    subs = discover(root, spec.name, spec.notebook)
+    subs, skipped = discover(root, spec.name, spec.notebook)
     bar = progress if progress is not None else Progress()
+    recorder = Recorder(journal, bar, spec.exercises)
     try:
-        run = cluster.grade_on_cluster(address, spec=spec, subs=subs, journal=journal,
-                                       limits=limits, device=device, sandbox_on=sandbox,
-                                       progress=bar)
+        if local is not None:
+            from .batch import Batch
+
+            n, dev, iso = local
+            Batch(spec, outdir, n, limits, dev, iso).run(recorder, subs)
+            how = Where(iso.label, dev, list(iso.notes), iso.bwrap is not None)
+        else:
+            run = cluster.grade_on_cluster(address, spec=spec, subs=subs, recorder=recorder,
+                                           limits=limits, device=device, sandbox_on=sandbox)
+            how = Where(cluster.label(run.isolation), cluster.label(run.devices), run.notes,
+                        set(run.isolation) == {"bubblewrap"})
     finally:
         bar.close()
         journal.close()
-    return _finish(spec, outdir, subs, journal, limits, started, graded=run.graded,
-                   isolation=cluster.label(run.isolation), device=cluster.label(run.devices),
-                   notes=run.notes, latencies=run.latencies)
+    return _finish(spec, outdir, subs, skipped, journal, limits, started, recorder, how)
 
 
-def _grade_locally(spec: Any, root: Path, outdir: Path, workers: int | None, limits: Limits,
-                   device: str | None, sandbox: bool, progress: Any,
-                   started: float) -> Summary:
+def _local(workers: int | None, device: str | None,
+           sandbox: bool) -> tuple[int, str, sandbox_mod.Isolation]:
     from convdojo.devices import resolve_device
 
     from . import sandbox as sandbox_mod
-    from .batch import Batch
-    from .progress import Progress
-    from .submissions import discover
 
     dev = str(resolve_device(device))
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n < 1:
         raise ValueError("--workers must be at least 1")
-    outdir.mkdir(parents=True, exist_ok=True)
-    iso = sandbox_mod.detect(disable=not sandbox)
-    bar = progress if progress is not None else Progress()
-    batch = Batch(spec, outdir, n, limits, dev, iso, bar)
-    subs = discover(root, spec.name, spec.notebook)
-    try:
-        graded = batch.run(subs)
-    finally:
-        bar.close()
-        batch.journal.close()
-    return _finish(spec, outdir, subs, batch.journal, limits, started, graded=graded,
-                   isolation=iso.label, device=dev, notes=list(iso.notes),
-                   latencies=batch.latencies)
+    return n, dev, sandbox_mod.detect(disable=not sandbox)
 
 
 def _check_device_name(device: str | None) -> None:
-    from convdojo.devices import DEVICES
+    from convdojo.vocab import DEVICES
 
     if device is not None and device.split(":")[0] not in DEVICES:
         raise ValueError(f"unsupported device {device!r}: use one of {', '.join(DEVICES)}")
 
 
-def _finish(spec: Any, outdir: Path, subs: list[Submission], journal: Journal, limits: Limits,
-            started: float, *, graded: int, isolation: str, device: str, notes: list[str],
-            latencies: list[float]) -> Summary:
+def _finish(spec: Any, outdir: Path, subs: list[Submission], skipped: list[Skipped],
+            journal: Journal, limits: Limits, started: float, recorder: Recorder,
+            how: Where) -> Summary:
     """The shared tail of a local and a cluster run: every output, from the journal."""
     from convdojo import specs
 
@@ -136,15 +127,17 @@ def _finish(spec: Any, outdir: Path, subs: list[Submission], journal: Journal, l
     from .limits import format_size
 
     present = {sub.student_id for sub in subs}  # a student removed from SUBMITTED is dropped
-    records = [r for r in journal.records.values() if r["student_id"] in present]
+    records = [r for r in journal.records.values() if r.student_id in present]
     meta = {"assignment": spec.name, "title": spec.title,
             "titles": {e: specs.get(e).title for e in spec.exercises},
             "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "isolation": isolation, "device": device,
+            "isolation": how.isolation, "sandboxed": how.sandboxed, "device": how.device,
+            "skipped": [{"folder": s.folder, "reason": s.reason} for s in skipped],
             "limits": {"timeout_s": limits.timeout, "memory": format_size(limits.memory),
                        "processes": limits.nproc, "file_size": format_size(limits.fsize)}}
     report.write_all(outdir, records, meta)
-    statuses = [{r["status"] for r in rec["results"]} for rec in records]
-    return Summary(spec.name, len(records), len(spec.exercises), graded,
+    statuses = [{r["status"] for r in rec.results} for rec in records]
+    return Summary(spec.name, len(records), len(spec.exercises), recorder.graded,
                    sum("error" in s for s in statuses), sum("timeout" in s for s in statuses),
-                   time.monotonic() - started, isolation, notes, outdir, latencies)
+                   time.monotonic() - started, how.isolation, how.notes, outdir,
+                   recorder.latencies, skipped, how.sandboxed)

@@ -8,11 +8,16 @@ hidden variants.  Results are scrubbed so no page shows a hidden input.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from . import attribution
 
-__all__ = ["init", "check_one", "unreached", "sanitize_dict"]
+if TYPE_CHECKING:
+    from .records import Run
+
+__all__ = ["init", "check_one", "unreached", "sanitize_dict", "over_budget", "CHECK_SECONDS"]
 
 _TUPLE = re.compile(r"[(\[]\s*-?\d+(?:\s*[,x×]\s*-?\d+)+\s*,?\s*[)\]]")
 _PAIR = re.compile(r"\b\d+\s*[x×]\s*\d+\b")
@@ -22,6 +27,36 @@ _STATE: dict[str, Any] = {}
 
 
 MAX_HYPERPARAMETER = 4096  # no exercise needs more; far more would only make checks crawl
+CHECK_SECONDS = 5.0  # CPU seconds one exercise's check may take (honest ones take ms)
+
+
+@contextmanager
+def _budget(seconds: float) -> Iterator[None]:
+    """At most ``seconds`` of CPU time for one check, in the batch's checker processes:
+    RLIMIT_CPU's SIGXCPU stops even one long torch call, and the pool reports the death
+    (batch.PoolChecks).  validate and pytest check a student's own notebook unlimited."""
+    if not _STATE.get("pool"):
+        yield
+        return
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    limit = int(usage.ru_utime + usage.ru_stime + seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (limit if hard < 0 else min(limit, hard), hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def over_budget(exercise_id: str, memory: bool = False) -> dict[str, Any]:
+    what = " (or more memory than a check may use)" if memory else ""
+    return simple(exercise_id, "invalid",
+                  f"Checking this answer took longer than {CHECK_SECONDS:g} s of the grader's "
+                  f"time{what}, so it scores 0. A layer far larger than the exercise needs (a "
+                  "huge kernel or padding) makes every check crawl: use the sizes the prompt "
+                  "asks for.")
 
 
 def init(device: str, memory: int = 4 * 2**30) -> None:
@@ -34,7 +69,8 @@ def init(device: str, memory: int = 4 * 2**30) -> None:
     import convdojo.checks  # noqa: F401  (import once per process, not per task)
 
     torch.set_num_threads(1)
-    _STATE["device"] = device
+    _STATE["device"], _STATE["pool"] = device, True
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a check over its CPU budget dumps no core
     with open("/proc/self/status") as fh:
         vm = next((int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:")), 0)
     if vm and device == "cpu":  # CUDA maps huge virtual ranges: leave it alone there
@@ -113,10 +149,9 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
 
     ``hidden=False`` runs only the visible checks, as a student's self-check does."""
     from convdojo import specs
-    from convdojo.checks import MISSING, CheckResult, check
+    from convdojo.checks import CheckResult, check
 
     from .inside.codec import PlainError
-    from .plain import MISSING_VALUE
 
     spec = specs.get(exercise_id)
     dev = device or _STATE.get("device") or "cpu"
@@ -137,11 +172,10 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
     except (PlainError, ValueError, TypeError, KeyError, IndexError, RuntimeError) as exc:
         return CheckResult.simple(spec.id, spec.points, "invalid",
                                   f"{spec.answer_name} could not be graded: {exc}").to_dict()
-    if answer is MISSING_VALUE:
-        answer = MISSING
     try:
-        result = check(exercise_id, answer, device=dev, hidden=hidden)
-    except Exception as exc:  # check() catches the answer's errors; this would be ours
+        with _budget(CHECK_SECONDS):
+            result = check(exercise_id, answer, device=dev, hidden=hidden)
+    except Exception as exc:  # noqa: BLE001  (check() catches the answer's errors; this is ours)
         return CheckResult.simple(spec.id, spec.points, "error",
                                   f"The grader failed on this answer ({type(exc).__name__}); "
                                   "tell your instructor.").to_dict()
@@ -156,15 +190,15 @@ def _signal_text(sig: str) -> str:
             "SIGTERM": "was terminated (SIGTERM)"}.get(sig, f"was stopped by {sig}")
 
 
-def stop_reason(outcome: dict[str, Any], timeout: float) -> tuple[str, str]:
+def stop_reason(run: Run, timeout: float) -> tuple[str, str]:
     """(status, sentence) for exercises the run never reached."""
-    cell, line = outcome.get("cell") or 0, str(outcome.get("line") or "").strip()
+    cell, line = run.cell or 0, str(run.line or "").strip()
     where = f" in cell {cell}" if cell else ""
     where += f" (the cell starting `{line[:60]}`)" if cell and line else ""
-    status = outcome.get("status")
-    exit_ = outcome.get("exit") or {}
+    status = run.status
+    exit_ = run.exit or {}
     if status == "fatal":
-        return "error", f"The notebook could not be read: {outcome.get('fatal')}."
+        return "error", f"The notebook could not be read: {run.fatal}."
     if status == "timeout" or exit_.get("signal") == "SIGXCPU":
         return "timeout", (f"The notebook was still running{where} after the {timeout:g} s "
                            "limit, so this answer was never reached. Look for a loop that "
@@ -185,13 +219,8 @@ def stop_reason(outcome: dict[str, Any], timeout: float) -> tuple[str, str]:
                      "reached. Run the notebook from the top in a fresh kernel to find it.")
 
 
-def unreached(exercise_id: str, outcome: dict[str, Any], timeout: float) -> dict[str, Any]:
-    from convdojo import specs
-    from convdojo.checks import CheckResult
-
-    spec = specs.get(exercise_id)
-    status, text = stop_reason(outcome, timeout)
-    return CheckResult.simple(spec.id, spec.points, status, text).to_dict()
+def unreached(exercise_id: str, run: Run, timeout: float) -> dict[str, Any]:
+    return simple(exercise_id, *stop_reason(run, timeout))
 
 
 def simple(exercise_id: str, status: str, *text: str) -> dict[str, Any]:

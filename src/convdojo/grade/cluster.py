@@ -19,15 +19,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import checker, decide
-from .batch import GraderError
-from .journal import Journal
+from .engine import lost
+from .errors import GraderError
+from .journal import Recorder
 from .limits import Limits
+from .records import Graded
 from .submissions import Submission
 from .tasks import Config, grade_task, warm
 
-__all__ = ["ClusterError", "ClusterRun", "check_address", "grade_on_cluster", "label", "task_key",
-           "to_grade"]
+__all__ = ["ClusterError", "ClusterRun", "check_address", "grade_on_cluster", "label", "task_key"]
 
 INSTALL = "pip install 'convdojo[dask]'"
 WORKER_WAIT = 60.0  # seconds to wait for a first worker on a scheduler that has none
@@ -42,8 +42,6 @@ class ClusterError(GraderError):
 class ClusterRun:
     """What the batch's summary and meta need from a cluster run."""
 
-    graded: int = 0
-    latencies: list[float] = field(default_factory=list)
     isolation: Counter[str] = field(default_factory=Counter)  # label -> workers
     devices: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
@@ -159,7 +157,7 @@ def _warm_all(client: Any, config: Config, run: ClusterRun) -> None:
         run.seen(address, reply)
 
 
-def _failed(spec: Any, exc: BaseException) -> dict[str, Any]:
+def _failed(spec: Any, exc: BaseException) -> Graded:
     """A task Dask gave up on: every exercise is an error, with the reason."""
     name = type(exc).__name__
     if name == "KilledWorker":
@@ -167,25 +165,12 @@ def _failed(spec: Any, exc: BaseException) -> dict[str, Any]:
                "(KilledWorker)")
     else:
         why = f"grading it failed on the cluster ({name}: {str(exc)[:200]})"
-    text = f"The grader could not grade this notebook: {why}. Tell your instructor."
-    return {"results": [checker.simple(e, "error", text) for e in spec.exercises],
-            "notes": [text], "run": {"status": "cluster", "detail": name, "ms": 0.0}}
+    return lost(spec.exercises, why)
 
 
-def to_grade(subs: list[Submission], journal: Journal) -> list[Submission]:
-    """New or changed notebooks, and those the cluster could not grade last time: a
-    KilledWorker says nothing about the notebook, so a rerun tries it again."""
-    def settled(sub: Submission) -> bool:
-        record = journal.records.get(sub.student_id) or {}
-        return (journal.done(sub.student_id, sub.digest)
-                and record.get("run", {}).get("status") != "cluster")
-    return [s for s in subs if not settled(s)]
-
-
-def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], journal: Journal,
-                     limits: Limits, device: str | None, sandbox_on: bool,
-                     progress: Any) -> ClusterRun:
-    """Grade on the cluster at ``address`` what ``journal`` does not hold yet."""
+def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], recorder: Recorder,
+                     limits: Limits, device: str | None, sandbox_on: bool) -> ClusterRun:
+    """Grade on the cluster at ``address`` what the journal does not hold as final."""
     import convdojo
 
     config = Config(spec.name, tuple(spec.exercises), convdojo.__version__, limits, device,
@@ -194,21 +179,14 @@ def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], journal
     client = _connect(address)
     try:
         _warm_all(client, config, run)
-        todo = to_grade(subs, journal)
-        progress.start(len(subs), len(subs) - len(todo))
-        for sub in [s for s in todo if s.data is None]:  # as locally: recorded, not run
-            results = [checker.simple(e, "error", sub.problem or "") for e in spec.exercises]
-            _record(journal, sub, {"results": results, "notes": [],
-                                   "run": {"status": "missing", "ms": 0.0}}, run, progress)
-        _stream(client, config, spec, [s for s in todo if s.data is not None], journal, run,
-                progress)
+        _stream(client, config, spec, recorder.begin(subs), recorder, run)
     finally:
         client.close()
     return run
 
 
 def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
-            journal: Journal, run: ClusterRun, progress: Any) -> None:
+            recorder: Recorder, run: ClusterRun) -> None:
     """Keep a window of tasks submitted (bounded, so a course's notebooks never sit in the
     scheduler's memory all at once) and journal each result as it completes."""
     distributed = _distributed()
@@ -236,23 +214,19 @@ def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
                 future.release()
                 continue  # a duplicate completion: each student is recorded once
             try:
-                graded = future.result()
+                graded = _from_wire(future.result(), run)
             except (GraderError, ImportError) as exc:  # this worker cannot grade at all
                 raise _fatal(exc) from None
             except distributed.client.FutureCancelledError as exc:  # the scheduler is gone
                 why = str(exc).splitlines()[0].split("reason: ")[-1].rstrip(".")
                 raise ClusterError(f"the Dask scheduler cancelled the batch's tasks ({why}); "
-                                   f"the {run.graded} students graded before that are kept: "
+                                   f"the {recorder.graded} students graded before that are kept: "
                                    "rerun the same command to resume") from None
             except Exception as exc:  # noqa: BLE001  (KilledWorker, or a bug: keep going)
                 graded = _failed(spec, exc)
             finally:
                 future.release()  # the result is ours now: free it on the cluster
-            about = graded.pop("worker", None)
-            if about:
-                run.seen(about["address"], about)
-                graded["run"] = {**graded["run"], "worker": about["address"]}
-            _record(journal, sub, graded, run, progress)
+            recorder.add(sub, graded)
             recorded.add(sub.student_id)
             refill()
     finally:
@@ -260,12 +234,12 @@ def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
             client.cancel([f for _, f in pending.values()])
 
 
-def _record(journal: Journal, sub: Submission, graded: dict[str, Any], run: ClusterRun,
-            progress: Any) -> None:
-    """Journal (fsynced) one student; the client is the journal's only writer."""
-    journal.add(decide.record(sub.student_id, sub.digest, graded["results"],
-                              graded["notes"], graded["run"]))
-    run.graded += 1
-    if graded["run"].get("ms"):
-        run.latencies.append(float(graded["run"]["ms"]))
-    progress.advance(graded["results"])
+def _from_wire(data: dict[str, Any], run: ClusterRun) -> Graded:
+    """A task's JSON back into a ``Graded``, noting the worker that graded it."""
+    about = data.get("worker")
+    graded = Graded.from_json(data)
+    if about:
+        run.seen(about["address"], about)
+        graded.run.worker = about["address"]
+    return graded
+

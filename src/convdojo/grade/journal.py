@@ -2,7 +2,9 @@
 
 One JSON line per graded student, written and fsynced before the student
 counts as done.  A rerun reads it back, skips students whose notebook has not
-changed, and regenerates every output from it; a torn last line (the grader
+changed (unless their run failed for a reason that says nothing about the
+notebook: the one resume rule, local and cluster alike), and regenerates every
+output from it; a torn last line (the grader
 was killed mid-write) is ignored, and a student graded twice keeps the last.
 """
 
@@ -11,9 +13,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Journal", "JournalMismatch", "atomic_write"]
+from .records import Graded, Record, storable
+
+if TYPE_CHECKING:
+    from .submissions import Submission
+
+__all__ = ["Journal", "JournalMismatch", "Recorder", "atomic_write"]
 
 VERSION = 1
 
@@ -26,7 +34,7 @@ class Journal:
     def __init__(self, path: Path, assignment: str) -> None:
         self.path = path
         self.assignment = assignment
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, Record] = {}
         self._load()
         new = not self.path.exists()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -56,7 +64,10 @@ class Journal:
                     continue
                 sid = record.get("student_id")
                 if isinstance(sid, str) and isinstance(record.get("results"), list):
-                    self.records[sid] = record
+                    try:
+                        self.records[sid] = Record.from_json(record)
+                    except (KeyError, TypeError, ValueError):
+                        continue  # not a line this version wrote: graded again
 
     def _ends_with_newline(self) -> bool:
         with open(self.path, "rb") as fh:
@@ -67,16 +78,22 @@ class Journal:
             return fh.read(1) == b"\n"
 
     def done(self, student_id: str, digest: str | None) -> bool:
-        """Graded already, from the same notebook bytes."""
+        """Graded already, from the same notebook bytes, and final."""
         record = self.records.get(student_id)
-        return record is not None and record.get("sha256") == digest
+        return record is not None and record.sha256 == digest and not record.retry
 
-    def add(self, record: dict[str, Any]) -> None:
-        self._append(record)
-        self.records[record["student_id"]] = record
+    def todo(self, subs: Sequence[Submission]) -> list[Submission]:
+        """What a run must grade: new or changed notebooks, and retryable failures."""
+        return [s for s in subs if not self.done(s.student_id, s.digest)]
+
+    def add(self, record: Record) -> None:
+        line = record.to_json()
+        self._append(line)
+        self.records[record.student_id] = Record.from_json(line)  # as a rerun will read it
 
     def _append(self, record: dict[str, Any]) -> None:
-        line = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        line = (json.dumps(storable(record), separators=(",", ":"), ensure_ascii=False)
+                + "\n").encode()
         view = memoryview(line)
         while view:  # O_APPEND: one write per record, retried only if the kernel splits it
             view = view[os.write(self._fd, view):]
@@ -84,6 +101,32 @@ class Journal:
 
     def close(self) -> None:
         os.close(self._fd)
+
+
+class Recorder:
+    """A batch's one writer, local or on a cluster: journals each student, counts the run."""
+
+    def __init__(self, journal: Journal, progress: Any, exercises: Sequence[str]) -> None:
+        self.journal, self.progress, self.exercises = journal, progress, exercises
+        self.graded = 0
+        self.latencies: list[float] = []
+
+    def begin(self, subs: Sequence[Submission]) -> list[Submission]:
+        """What must run: the journal's to-do, once those with nothing to run are recorded."""
+        from .engine import missing
+
+        todo = self.journal.todo(subs)
+        self.progress.start(len(subs), len(subs) - len(todo))
+        for sub in [s for s in todo if s.data is None]:
+            self.add(sub, missing(self.exercises, sub.problem or ""))
+        return [s for s in todo if s.data is not None]
+
+    def add(self, sub: Submission, graded: Graded) -> None:
+        self.journal.add(Record(sub.student_id, sub.digest, graded))
+        self.graded += 1
+        if graded.run.ms:
+            self.latencies.append(graded.run.ms)
+        self.progress.advance(graded.results)
 
 
 def _fsync_dir(folder: Path) -> None:

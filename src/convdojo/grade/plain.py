@@ -18,6 +18,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from convdojo.checks import MISSING
+
 from .inside.codec import PlainError, decode, from_json
 
 __all__ = ["rebuild", "Replay", "Opaque", "MISSING_VALUE"]
@@ -31,11 +33,7 @@ except ImportError:  # a kit without templates
 _NN.update({f"templates.{c.__name__}": c for c in TEMPLATES})
 
 
-class _Missing:
-    pass
-
-
-MISSING_VALUE: Any = _Missing()  # the answer variable did not exist
+MISSING_VALUE: Any = MISSING  # the answer variable did not exist: what check() reads so
 
 
 def _ident(text: Any, default: str = "Answer") -> str:

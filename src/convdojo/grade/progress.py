@@ -4,9 +4,47 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["Progress", "format_summary"]
+from .submissions import Skipped
+
+__all__ = ["Progress", "Summary", "Where", "format_summary", "UNSANDBOXED"]
+
+UNSANDBOXED = ("NOT SANDBOXED: student code ran with resource limits only and could read and "
+               "write what the grader's user can; do not trust these grades")
+
+
+@dataclass(frozen=True)
+class Where:
+    """How a batch was graded: for the summary, grades.json and the pages."""
+
+    isolation: str
+    device: str
+    notes: list[str]
+    sandboxed: bool
+
+
+@dataclass
+class Summary:
+    assignment: str
+    students: int
+    exercises: int
+    graded: int  # graded in this run (the rest came from the journal)
+    errors: int  # students with at least one exercise that could not be graded
+    timeouts: int
+    elapsed: float
+    isolation: str
+    notes: list[str]
+    out: Path
+    latencies_ms: list[float] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    sandboxed: bool = True
+
+    @property
+    def isolation_text(self) -> str:
+        return self.isolation if self.sandboxed else f"{self.isolation}; {UNSANDBOXED}"
 
 
 class Progress:
@@ -48,7 +86,7 @@ class Progress:
             self.stream.flush()
 
 
-def format_summary(summary: Any, verbose: bool) -> str:
+def format_summary(summary: Summary, verbose: bool) -> str:
     """Several lines on a terminal; one line otherwise."""
     lat = sorted(summary.latencies_ms)
     median = f"{lat[len(lat) // 2]:.0f} ms" if lat else "n/a"
@@ -56,16 +94,21 @@ def format_summary(summary: Any, verbose: bool) -> str:
     if not verbose:
         return (f"convdojo grade: {summary.students} students ({resumed} from the journal), "
                 f"{summary.exercises} exercises each, {summary.errors} with errors, "
-                f"{summary.timeouts} with timeouts, {summary.elapsed:.1f} s, isolation: "
-                f"{summary.isolation}; outputs in {summary.out}")
+                f"{summary.timeouts} with timeouts, "
+                + (f"{len(summary.skipped)} folders skipped, " if summary.skipped else "")
+                + f"{summary.elapsed:.1f} s, isolation: {summary.isolation_text}; outputs in "
+                f"{summary.out}")
     lines = [
         f"Graded {summary.assignment}: {summary.students} students × {summary.exercises} "
         f"exercises ({summary.graded} now, {resumed} from the journal)",
         f"  errors:     {summary.errors} students with an exercise that could not be graded",
         f"  timeouts:   {summary.timeouts} students",
         f"  elapsed:    {summary.elapsed:.1f} s (median {median} per submission)",
-        f"  isolation:  {summary.isolation}",
+        f"  isolation:  {summary.isolation_text}",
     ]
+    lines += [f"  skipped:    {s.folder}/: {s.reason}" for s in summary.skipped[:20]]
+    if len(summary.skipped) > 20:
+        lines.append(f"  skipped:    … and {len(summary.skipped) - 20} more (see grades.json)")
     lines += [f"  note:       {n}" for n in summary.notes]
     lines.append(f"  outputs:    {summary.out}/grades.csv, grades.json, feedback/*.html")
     return "\n".join(lines)

@@ -14,11 +14,14 @@ import asyncio
 import atexit
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .batch import GraderError
+from .errors import GraderError
 from .limits import Limits
+from .records import storable
 from .session import Session
 
 __all__ = ["Config", "close_all", "grade_task", "warm"]
@@ -132,20 +135,26 @@ def _about(session: Session, where: str) -> dict[str, Any]:
             "notes": list(session.iso.notes), "device": session.device}
 
 
-def _start(config: Config, place: Place) -> dict[str, Any]:
-    where = place.where
+@contextmanager
+def _borrowed(config: Config, place: Place) -> Iterator[Session]:
+    """A warm session for one use; one that failed is never handed to the next task."""
     session = _acquire(config, place)
     try:
-        if session.worker.proc is None:
-            session.start()
+        yield session
     except GraderError as exc:
         _discard(session)
-        raise GraderError(f"worker {where}: {exc}") from None
+        raise GraderError(f"worker {place.where}: {exc}") from None
     except BaseException:
         _discard(session)
         raise
     _release(config, session)
-    return _about(session, where)
+
+
+def _start(config: Config, place: Place) -> dict[str, Any]:
+    with _borrowed(config, place) as session:
+        if not session.running:
+            session.start()
+    return _about(session, place.where)
 
 
 async def warm(config: Config, dask_worker: Any = None) -> dict[str, Any]:
@@ -156,24 +165,15 @@ async def warm(config: Config, dask_worker: Any = None) -> dict[str, Any]:
 
 
 def grade_task(config: Config, notebook: bytes) -> dict[str, Any]:
-    """One submission: ``{"results", "notes", "run", "worker"}``.
+    """One submission: a ``Graded`` as JSON (the wire), with ``"worker"`` added.
 
     A bad notebook is a grade, never an exception; GraderError means this worker
-    cannot grade at all (its sandbox keeps failing, or a mismatched install).
+    cannot grade at all (its sandbox cannot start, or a mismatched install).
     """
     place = _place()
-    where = place.where
-    session = _acquire(config, place)
-    try:
+    with _borrowed(config, place) as session:
         graded = session.grade(notebook)
-    except GraderError as exc:
-        _discard(session)  # a broken sandbox must not be handed to the next task
-        raise GraderError(f"worker {where}: {exc}") from None
-    except BaseException:
-        _discard(session)
-        raise
-    _release(config, session)
-    return {**graded, "worker": _about(session, where)}
+    return {**storable(graded.to_json()), "worker": _about(session, place.where)}
 
 
 @atexit.register

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import sandbox
 from .inside import wire
+from .protocol import ANSWER, READY, UNUSABLE
 
 START_TIMEOUT = 300.0  # importing torch on a cold disk, two workers at once
 MARGIN = 30.0  # on top of the job's own timeout, which the worker enforces itself
@@ -43,10 +44,10 @@ class Worker:
     def start(self) -> None:
         self.proc = sandbox.launch(self.iso, self.index, self.workdir, self.log)
         hello = self._read(START_TIMEOUT, "start")
-        if hello.get("type") == "unusable":
+        if hello.get("type") == UNUSABLE:
             raise WorkerDied(f"the sandbox cannot give each submission namespaces of its "
                              f"own: {str(hello.get('detail'))[:300]}")
-        if hello.get("type") != "ready":
+        if hello.get("type") != READY:
             raise WorkerDied(f"worker {self.index} sent {hello!r} instead of ready")
 
     def grade(self, header: dict[str, Any], notebook: bytes, cases: dict[str, Any],
@@ -65,7 +66,7 @@ class Worker:
             wire.send_msg(fd, notebook)
             wire.send_json(fd, cases)
             deadline = time.monotonic() + float(header["timeout"]) + MARGIN
-            while (msg := self._read(deadline - time.monotonic(), "result"))["type"] == "answer":
+            while (msg := self._read(deadline - time.monotonic(), "result"))["type"] == ANSWER:
                 on_answer(msg["exercise"], msg["data"])
             result = msg
         except (OSError, EOFError, ValueError, WorkerDied) as exc:

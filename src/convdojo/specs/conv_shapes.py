@@ -177,7 +177,7 @@ def _lesson_layer() -> nn.Conv2d:
 
 def _as_shape(value: object) -> object:
     try:
-        return tuple(int(v) for v in value)  # type: ignore[union-attr]
+        return tuple(int(v) for v in value)
     except (TypeError, ValueError):
         return value
 

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ..templates import DownBlock
+from ..vocab import pair as _pair
 from .extras import convs, measure_receptive_field
 from .rules import RAISES
 
@@ -46,10 +47,6 @@ def _bound(args: tuple, kwargs: dict) -> dict[str, Any]:
     b = _SIG.bind(*args, **kwargs)
     b.apply_defaults()
     return dict(b.arguments)
-
-
-def _pair(k: Any) -> tuple[int, int]:
-    return (k, k) if isinstance(k, int) else (int(k[0]), int(k[1]))
 
 
 def params_if(change: dict[str, Any]):

@@ -177,7 +177,7 @@ def _axis(spec: Spec, i: int) -> Axis:
     """The window arithmetic of axis ``i`` (0 = rows, 1 = columns)."""
     n, k, s, d = spec.input_size[i], spec.kernel_size[i], spec.stride[i], spec.dilation[i]
     if spec.mode == "transposed":
-        p, op = spec.padding[i], spec.output_padding[i]  # type: ignore[index]
+        p, op = spec.padding[i], spec.output_padding[i]
         out = shapes.conv_transpose_out(n, k, s, p, op, d)
         formula = shapes.conv_transpose_formula(n, k, s, p, op, d)
         edge = d * (k - 1) - p
@@ -192,7 +192,7 @@ def _axis(spec: Spec, i: int) -> Axis:
             raise ValueError(f"padding_mode={spec.padding_mode!r} needs the padding ({max(before, after)}) "
                              f"to be {limit} the input size ({n}).")
         return Axis(n, k, d, s, before, after, out, 1, shapes.conv_formula(n, k, s, pad, d))
-    p = spec.padding[i]  # type: ignore[index]
+    p = spec.padding[i]
     out = shapes.pool_out(n, k, s, p, d, spec.ceil_mode)
     return Axis(n, k, d, s, p, p, out, 1, shapes.pool_formula(n, k, s, p, d, spec.ceil_mode))
 

@@ -14,7 +14,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .limits import parse_size
+from .grade.limits import parse_size
+from .vocab import DEVICES
 
 __all__ = ["configure", "run"]
 
@@ -56,7 +57,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "every worker); outputs are still written here")
     parser.add_argument("--timeout", type=_positive(float), default=60.0, metavar="SECONDS",
                         help="wall time per notebook (default: 60)")
-    parser.add_argument("--device", choices=("cpu", "cuda", "meta"), default=None,
+    parser.add_argument("--device", choices=DEVICES, default=None,
                         help="where the checks run (default: CONVDOJO_DEVICE, else cuda if "
                              "available, else cpu)")
     parser.add_argument("--memory-limit", type=_size, default=parse_size("2G"), metavar="SIZE",
@@ -64,19 +65,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: 2G)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="do not use bubblewrap even if it is installed (reduced isolation)")
-    from convdojo import gradebook
+    from . import gradebook
 
     gradebook.add_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from convdojo.specs import UnknownAssignment
-
-    from . import GraderError, grade_batch
-    from .journal import JournalMismatch
-    from .progress import Progress, format_summary
-
-    from convdojo import gradebook
+    from . import gradebook
+    from .grade import GraderError, grade_batch
+    from .grade.journal import JournalMismatch
+    from .grade.progress import Progress, format_summary
+    from .specs import UnknownAssignment
 
     tty = sys.stderr.isatty()
     if args.gradebook:
@@ -100,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for note in summary.notes if not tty else []:
         print(f"convdojo grade: warning: {note}", file=sys.stderr)
+    for skip in summary.skipped if not tty else []:
+        print(f"convdojo grade: skipped {skip.folder}/: {skip.reason}", file=sys.stderr)
     print(format_summary(summary, verbose=tty), file=sys.stderr if tty else sys.stdout)
     if args.gradebook:
         try:
