@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
 from convdojo.grade import attribution, checker
 from convdojo.grade.inside import notebook, private
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from hostile.notebooks import released  # noqa: E402
+from hostile.notebooks import released
 
 LAYER = {"t": "missing"}
 

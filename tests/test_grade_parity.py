@@ -20,7 +20,7 @@ from convdojo import check, specs
 from convdojo.checks import MISSING
 from convdojo.grade import grade_batch
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
 CONV_SHAPES: dict[str, dict[str, str]] = {
     "solutions": dict(SOLUTIONS),

@@ -27,7 +27,7 @@ SLOW_CHECK = "conv = nn.Conv2d(3, 16, 31, padding=300)"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(sandbox.detect().bwrap is None, reason="bubblewrap cannot run here"),
+    pytest.mark.skipif(not sandbox.available(), reason=f"needs bubblewrap: {sandbox.INSTALL}"),
 ]
 
 

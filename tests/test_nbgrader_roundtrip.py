@@ -22,7 +22,7 @@ import pytest
 from convdojo import gradebook, specs
 from notebook_utils import ROOT
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox,
               pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]  # nbgrader 0.9
 
 ASSIGNMENT = "conv_shapes"

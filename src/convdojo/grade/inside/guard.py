@@ -117,7 +117,7 @@ def _cached_bytecode(data: object, frame: object, loader: object, roots: tuple) 
         finally:
             _close_fd(fd)
         return content[16:] == data
-    except Exception:  # anything odd: refuse
+    except Exception:  # noqa: BLE001 - anything odd: refuse
         return False
 
 
