@@ -81,7 +81,10 @@ def test_worker_sends_the_declared_messages() -> None:
 def test_every_tree_tag_is_declared_and_read_back() -> None:
     sent = dict_values(_tree("inside/sender.py"), "t") | dict_values(
         _tree("inside/codec.py"), "t") | {"tuple", "list"}  # t: type(value).__name__
-    assert sent == protocol.TREE_TAGS
+    assert sent == protocol.TREE_TAGS | protocol.ENVELOPE_TAGS
+    opened = {n.value for n in ast.walk(_tree("attribution.py"))
+              if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert protocol.ENVELOPE_TAGS <= opened
     assert compared(_tree("inside/codec.py"), "tag") == protocol.PLAIN_TAGS
     rebuilt = compared(_tree("plain.py"), "tag")
     assert protocol.TREE_TAGS - protocol.PLAIN_TAGS <= rebuilt

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .inside.wire import MAGIC, read_exact
 
-__all__ = ["CHILD_KINDS", "FRAME_KINDS", "MAGIC", "MESSAGES", "TREE_TAGS", "PLAIN_TAGS",
+__all__ = ["CHILD_KINDS", "FRAME_KINDS", "MAGIC", "MESSAGES", "TREE_TAGS", "PLAIN_TAGS", "ENVELOPE_TAGS",
            "READY", "UNUSABLE", "ANSWER", "RESULT", "CLEAN", "read_exact"]
 
 # child -> sender: note/fatal (a text), answer (exercise, present, value), cells-done,
@@ -36,3 +36,6 @@ PLAIN_TAGS = frozenset({"tuple", "list", "dict", "str", "size", "tensor", "ndarr
 # Every tag a tree may carry: the plain ones, and those grade/plain.py rebuilds.
 TREE_TAGS = PLAIN_TAGS | {"missing", "module", "ref", "function", "callable", "class",
                           "opaque", "error"}
+# The envelope around an answer whose cell has something to report (raised, or did not
+# assign): opened by grade/attribution.py before the answer inside is rebuilt.
+ENVELOPE_TAGS = frozenset({"cell"})
