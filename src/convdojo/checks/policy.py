@@ -83,17 +83,16 @@ def _layer(findings: Sequence["Finding"]) -> Verdict:
 def _function(findings: Sequence["Finding"]) -> Verdict:
     if not findings:
         return Verdict(0.0)
-    share = sum(f.passed for f in findings) / len(findings)
+    right = sum(f.passed for f in findings)
+    share = right / len(findings)
     if _failed(findings, "shape"):
         cap, why = SHOWN_WRONG, "the first case is wrong"
     elif _failed(findings, "variants"):
         cap, why = RULE_BROKEN, "a case is wrong"
     else:
         return Verdict(1.0)
-    if share <= cap:
-        return Verdict(share, f"Right on {share:.0%} of the cases, so {_percent(share)} of the "
-                       "points." if share else "")
-    return Verdict(cap, f"At most {_percent(cap)} of the points, since {why}.")
+    return Verdict(min(share, cap), f"Right on {right} of {len(findings)} cases: that share of "
+                   f"the points, but at most {_percent(cap)}, since {why}.")
 
 
 def _share(findings: Sequence["Finding"]) -> Verdict:

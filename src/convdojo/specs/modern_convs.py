@@ -18,9 +18,9 @@ CONV = (nn.Conv2d,)
 TCONV = (nn.ConvTranspose2d,)
 
 
-def _io(cin: int, cout: int, layer: int = 0) -> tuple[Constraint, Constraint]:
-    return (defining("in_channels", (cin,), f"in_channels {cin}", layer),
-            defining("out_channels", (cout,), f"{cout} output channels", layer))
+def _io(cin: int, cout: int, layer: int = 0, where: str = "") -> tuple[Constraint, Constraint]:
+    return (defining("in_channels", (cin,), f"in_channels {cin}{where}", layer),
+            defining("out_channels", (cout,), f"{cout} output channels{where}", layer))
 
 
 def _bias(text: str, layer: int = 0) -> Constraint:
@@ -141,12 +141,12 @@ separable_conv = LayerSpec(
     min_layers=2,
     max_layers=2,
     constraints=(
-        *_io(32, 32, 0),
+        *_io(32, 32, 0, " in the first layer"),
         defining("groups", (32,), "a depthwise first layer: groups=32, 32 filters of 1×3×3 "
                  "plus 32 biases = 320 parameters", 0),
         defining("kernel_size", ((3, 3),), "a 3×3 kernel in the first layer", 0),
         _bias("a bias in the first layer", 0),
-        *_io(32, 64, 1),
+        *_io(32, 64, 1, " in the second layer"),
         defining("kernel_size", ((1, 1),), "a pointwise second layer: a 1×1 kernel, 64·32 "
                  "weights plus 64 biases = 2112 parameters", 1),
         defining("groups", (1,), "a pointwise second layer that mixes all channels "
