@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..specs.answers import Rejected, kind_of
+from ..specs.answers import Rejected, a_type, kind_of
 from ..specs.model import FunctionSpec, Mistake, ValueSpec
 from .result import CheckResult, Finding
 
@@ -40,8 +40,8 @@ def check_value(spec: ValueSpec, answer: Any) -> CheckResult:
         return _check_dict(spec, got, want)
     if isinstance(got, Rejected) or type(got) is not type(want):
         msg = (f"{spec.answer_name}: {got.message}" if isinstance(got, Rejected) else
-               f"{spec.answer_name} is a {type(answer).__name__} ({show(answer)}); the answer "
-               f"is {kind_of(want)}.")
+               f"{spec.answer_name} is {a_type(answer)} ({show(answer)}); the answer is "
+               f"{kind_of(want)}.")
         return CheckResult.from_findings(spec.id, spec.points,
                                          [Finding("values", False, msg)],
                                          on_pass=[], on_fail=list(spec.hints[:1]), kind="value")

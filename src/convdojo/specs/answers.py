@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Rejected", "integral", "as_count", "as_shape", "exception_name", "plain",
-           "same_count", "kind_of"]
+           "same_count", "kind_of", "a_type"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,12 @@ def integral(value: Any) -> int | None:
     return None
 
 
+def a_type(value: Any) -> str:
+    """'an int', 'a str', 'an ndarray': the value's type with its article."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def _describe(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -65,8 +71,7 @@ def as_count(value: Any) -> int | Rejected:
     if isinstance(value, str):
         return Rejected(f"{_describe(value)} is a string; write the number itself, without "
                         "quotes.")
-    return Rejected(f"{_describe(value)} is a {type(value).__name__}; the answer is a whole "
-                    "number.")
+    return Rejected(f"{_describe(value)} is {a_type(value)}; the answer is a whole number.")
 
 
 def as_shape(value: Any) -> tuple[int, ...] | Rejected:
@@ -77,8 +82,8 @@ def as_shape(value: Any) -> tuple[int, ...] | Rejected:
         return Rejected(f"{_describe(value)} is a string; write the tuple itself, without "
                         "quotes.")
     if not isinstance(value, (tuple, list, torch.Size)):
-        return Rejected(f"{_describe(value)} is a {type(value).__name__}; the answer is a "
-                        "shape, a tuple such as (2, 3).")
+        return Rejected(f"{_describe(value)} is {a_type(value)}; the answer is a shape, a "
+                        "tuple such as (2, 3).")
     out = []
     for item in value:
         n = integral(item)
@@ -132,4 +137,4 @@ def kind_of(expected: Any) -> str:
         return "a dictionary"
     if isinstance(expected, str):
         return "a string"
-    return f"a {type(expected).__name__}"
+    return a_type(expected)
