@@ -330,10 +330,15 @@ def sender() -> dict:
     return private.load(private.compile_file("sender.py"))
 
 
+def codec_tree(sender: dict, obj: object) -> object:
+    """What the sandbox sends for ``obj``, as JSON."""
+    from convdojo.grade.inside import codec
+    return json.loads(json.dumps(codec.to_json(sender["encode"](obj))))
+
+
 def _through_the_wall(sender: dict, obj: object) -> object:
     from convdojo.grade import plain
-    from convdojo.grade.inside import codec
-    return plain.rebuild(json.loads(json.dumps(codec.to_json(sender["encode"](obj)))))
+    return plain.rebuild(codec_tree(sender, obj))
 
 
 @pytest.mark.parametrize("exercise,make,score,words", FORGED,
@@ -346,11 +351,6 @@ def test_the_grader_judges_a_rebuilt_forgery_as_the_self_check_does(
     assert ours["score"] == score == check(exercise, answer, hidden=True).score
     for word in words:
         assert word in "\n".join(ours["feedback"])
-
-
-def codec_tree(sender: dict, obj: object) -> object:
-    from convdojo.grade.inside import codec
-    return json.loads(json.dumps(codec.to_json(sender["encode"](obj))))
 
 
 @pytest.mark.parametrize("make", [_frozen_by_requires_grad, _frozen_as_buffer,
@@ -377,16 +377,12 @@ def test_malformed_layer_data_is_refused_with_a_message(node, words) -> None:
     assert words in "\n".join(result["feedback"])
 
 
-def test_a_layer_rebuilt_without_its_hyperparameters_gets_a_message_not_a_crash() -> None:
+def test_a_layer_rebuilt_without_its_hyperparameters_gets_a_message_not_a_crash(
+        sender) -> None:
     from convdojo.grade import checker
-    tree = codec_tree_plain(nn.Conv2d(3, 16, 3, padding=1))
+    tree = codec_tree(sender, nn.Conv2d(3, 16, 3, padding=1))
     del tree["attrs"]["stride"]
     result = checker.check_one("channels", tree, {}, "cpu")
     assert result["score"] == 0
     assert "nn.Conv2d.stride is None, which it cannot compute with" in "\n".join(
         result["feedback"])
-
-
-def codec_tree_plain(layer: nn.Module) -> dict:
-    from convdojo.grade.inside import private
-    return codec_tree(private.load(private.compile_file("sender.py")), layer)

@@ -86,7 +86,6 @@ def test_convdojo_grade_follows_the_policy(tmp_path: Path) -> None:
 
 
 def _same_as_the_self_check(rows: dict) -> None:
-    import numpy as np  # noqa: F401  (the answers' own imports)
     import torch
     from torch import nn
 
