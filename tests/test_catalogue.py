@@ -167,9 +167,13 @@ CATALOGUE: dict[str, Case] = {
     "stride": Case(lambda: nn.Conv2d(3, 3, 5, stride=2, padding=2), [
         Mistake(lambda: nn.Conv2d(3, 3, 3, stride=2, padding=1), ["kernel_size is (3, 3)"], 1),
         Mistake(lambda: nn.Conv2d(3, 3, 5, stride=2, padding=1), ["= 31", "Reconsider padding"], 0.5),
+        # ST-1: kernel 33 halves 64 only, and breaks both the kernel and the stride asked for
+        Mistake(lambda: nn.Conv2d(3, 3, 33), ["kernel_size is (33, 33)", "= 68"], 0.5),
     ]),
     "combination": Case(lambda: nn.Conv2d(3, 16, (3, 3), stride=(2, 2), padding=(1, 1)), [
         Mistake(lambda: nn.Conv2d(3, 16, 3, stride=2), ["= 15", "Reconsider padding"], 0.5),
+        # CB-1: kernel 17 gives 16 from 32 only
+        Mistake(lambda: nn.Conv2d(3, 16, 17), ["kernel_size is (17, 17)", "= 48"], 0.5),
         Mistake(lambda: nn.Conv2d(16, 16, 3, stride=2, padding=1), ["in_channels is 16"], 0.25),
     ]),
     "weight_shape": Case(lambda: (5, 3, 5, 5), [

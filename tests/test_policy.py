@@ -287,6 +287,14 @@ def broken_stride() -> nn.Conv2d:
     return conv
 
 
+def forged_linear() -> nn.Sequential:
+    net = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5),
+                        nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120),
+                        nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    net[7].in_features = 400  # LeNet's number, on a Linear that takes 256
+    return net
+
+
 FORGED = [
     ("stride", forged_kernel, 1, ["kernel_size says (5, 5) but the weight is 3×3",
                                   "kernel_size is (3, 3), but the prompt asks for a 5×5"]),
@@ -296,6 +304,8 @@ FORGED = [
     # 25 % (shown input) × 50 % (the layer is not what it says) × 90 % (reflect, a slip)
     ("channels", forged_padding, 0.22, ["padding says (1, 1) but with padding_mode 'reflect'"]),
     ("stride", broken_stride, 0, ["nn.Conv2d.stride is 'two', which it cannot compute with"]),
+    ("lenet", forged_linear, 1.5, ["nn.Linear says 400 → 120 features but its weight (120, 256) "
+                                   "maps 256 → 120", "The convolutions are"]),
 ]
 
 
