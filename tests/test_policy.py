@@ -236,10 +236,11 @@ def _frozen_parameter() -> nn.Conv2d:
 @pytest.mark.parametrize("make", [_frozen_by_requires_grad, _frozen_as_buffer,
                                   _frozen_as_attribute, _frozen_parameter])
 def test_frozen_weights_are_one_secondary_slip_whichever_way(make) -> None:
-    result = check("channels", make(), hidden=True, device="cpu")
-    assert result.score == 1.8, result
-    assert "weight, bias cannot learn" in text(result), text(result)
-    assert "No gradient reaches" not in text(result)
+    for device in ("cpu", "meta"):  # a property of the layer, not of its values
+        result = check("channels", make(), hidden=True, device=device)
+        assert result.score == 1.8, (device, result)
+        assert "weight, bias cannot learn" in text(result), text(result)
+        assert "No gradient reaches" not in text(result)
 
 
 def test_frozen_weights_still_count_as_parameters() -> None:

@@ -214,8 +214,7 @@ def _values(model: nn.Module, layers: list[nn.Module], spec: LayerSpec,
                                if indep else "Changing one image changed the output of "
                                "others: batch rows must stay independent."))
     out.append(_gradients(model, x[:1]))
-    still = _frozen(model)
-    return out + ([still] if still else [])
+    return out
 
 
 def _frozen(model: nn.Module) -> Finding | None:
@@ -224,7 +223,7 @@ def _frozen(model: nn.Module) -> Finding | None:
              for t in frozen(layer)]
     if not names:
         return None
-    return Finding("values", False, f"{', '.join(names)} cannot learn (frozen: "
+    return Finding("constraints", False, f"{', '.join(names)} cannot learn (frozen: "
                    "requires_grad is False, or it is not an nn.Parameter). Leave the weights as "
                    "the layer creates them.", secondary=True)
 
@@ -259,6 +258,8 @@ def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,
                                          on_fail=[])
     layers = leaves(model, spec.container_types)
     findings += _constraints(spec, layers) + model_findings(spec, model)
+    still = _frozen(model)  # a property of the layer, so judged on every device
+    findings += [still] if still else []
     model = model.to(device).eval()
     layers = leaves(model, spec.container_types)
     variants = spec.all_variants(hidden)
