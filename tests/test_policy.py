@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import torch
 from torch import nn
 
@@ -397,3 +399,24 @@ def test_a_layer_rebuilt_without_its_hyperparameters_gets_a_message_not_a_crash(
     assert result["score"] == 0
     assert "nn.Conv2d.stride is None, which it cannot compute with" in "\n".join(
         result["feedback"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([nn.Conv2d, nn.ConvTranspose2d]), st.integers(1, 4), st.integers(1, 4),
+       st.integers(1, 3), st.tuples(st.integers(1, 5), st.integers(1, 5)),
+       st.tuples(st.integers(1, 3), st.integers(1, 3)), st.integers(0, 2), st.booleans(),
+       st.sampled_from(["zeros", "reflect", "replicate", "circular", "same", "valid"]))
+def test_honest_layers_are_never_called_forged(kind, cin_per, cout_per, groups, kernel,
+                                                dilation, padding, bias, mode) -> None:
+    from convdojo.checks.integrity import inconsistent, malformed
+    args = dict(kernel_size=kernel, dilation=dilation, groups=groups, bias=bias)
+    if mode in ("same", "valid"):
+        if kind is nn.ConvTranspose2d:
+            return
+        args["padding"] = mode
+    else:
+        args["padding"] = padding
+        if kind is nn.Conv2d:
+            args["padding_mode"] = mode
+    layer = kind(cin_per * groups, cout_per * groups, **args)
+    assert malformed(layer) == [] and inconsistent(layer) == []
