@@ -55,41 +55,42 @@ def test_self_check_pass_mentions_other_sizes(exercise: str) -> None:
     assert "other input sizes" in feedback(result)
 
 
-# (exercise, wrong layer, words the feedback must contain)
+# (exercise, wrong layer, words the feedback must contain, points under the grading policy)
 MISTAKES = [
     # no padding: the formula with the student's numbers, and the hyperparameter to change
     ("channels", nn.Conv2d(3, 16, 3), ["floor((16 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 14",
-                                       "Reconsider padding"]),
+                                       "Reconsider padding"], 0.5),
     ("combination", nn.Conv2d(3, 16, 3, stride=2), ["floor((32 + 2*0 - 1*(3-1) - 1) / 2) + 1 = 15",
-                                                    "Reconsider padding"]),
-    ("stride", nn.Conv2d(3, 3, 5, stride=2, padding=1), ["= 31", "Reconsider padding"]),
+                                                    "Reconsider padding"], 0.5),
+    ("stride", nn.Conv2d(3, 3, 5, stride=2, padding=1), ["= 31", "Reconsider padding"], 0.5),
     # the wrong kernel, as in the published answer to exercise 3
-    ("stride", nn.Conv2d(3, 3, 3, stride=2, padding=1), ["kernel_size is (3, 3)", "5×5"]),
-    ("channels", nn.Conv2d(3, 16, 5, padding=2), ["kernel_size is (5, 5)", "3×3"]),
-    ("padding", nn.Conv2d(16, 16, 3), ["kernel_size is (3, 3)", "5×5"]),
-    ("padding", nn.Conv2d(16, 16, 5, padding=1), ["padding is ((1, 1), (1, 1))", "'valid'"]),
+    ("stride", nn.Conv2d(3, 3, 3, stride=2, padding=1), ["kernel_size is (3, 3)", "5×5"], 1),
+    ("channels", nn.Conv2d(3, 16, 5, padding=2), ["kernel_size is (5, 5)", "3×3"], 1),
+    ("padding", nn.Conv2d(16, 16, 3), ["kernel_size is (3, 3)", "5×5"], 0.25),
+    ("padding", nn.Conv2d(16, 16, 5, padding=1), ["padding is ((1, 1), (1, 1))", "'valid'"], 0.25),
     # channel mistakes
-    ("channels", nn.Conv2d(3, 8, 3, padding=1), ["out_channels is 8", "C: expected 16, got 8"]),
+    ("channels", nn.Conv2d(3, 8, 3, padding=1), ["out_channels is 8", "C: expected 16, got 8"], 0.25),
     ("combination", nn.Conv2d(16, 16, 3, stride=2, padding=1),
-     ["in_channels is 16, but the input has 3 channels"]),
+     ["in_channels is 16, but the input has 3 channels"], 0.25),
     # a shape that is right only for the shown size
     ("stride", nn.Conv2d(3, 3, 5, stride=3, padding=18), ["right only for the sizes you have seen",
-                                                          "(non-square) expected (2, 3, 19, 31)"]),
-    ("channels", nn.Conv2d(3, 16, 3, stride=2, padding=9), ["(non-square) expected"]),
+                                                          "(non-square) expected (2, 3, 19, 31)"], 1),
+    ("channels", nn.Conv2d(3, 16, 3, stride=2, padding=9), ["(non-square) expected"], 1),
     # non-convolutions that fake the shape
     ("channels", nn.Sequential(nn.Conv2d(3, 16, 3), nn.ZeroPad2d(1)),
-     ["nn.Sequential", "single nn.Conv2d"]),
-    ("channels", nn.AdaptiveAvgPool2d(16), ["nn.AdaptiveAvgPool2d", "nn.Conv2d"]),
-    ("stride", nn.AvgPool2d(2), ["nn.AvgPool2d", "nn.Conv2d"]),
-    ("combination", nn.Upsample(size=(16, 16)), ["nn.Upsample"]),
+     ["nn.Sequential", "single nn.Conv2d"], 0),
+    ("channels", nn.AdaptiveAvgPool2d(16), ["nn.AdaptiveAvgPool2d", "nn.Conv2d"], 0),
+    ("stride", nn.AvgPool2d(2), ["nn.AvgPool2d", "nn.Conv2d"], 0),
+    ("combination", nn.Upsample(size=(16, 16)), ["nn.Upsample"], 0),
 ]
 
 
-@pytest.mark.parametrize("exercise,layer,words", MISTAKES)
-def test_mistakes_fail_and_name_the_cause(exercise: str, layer: nn.Module, words: list[str]) -> None:
+@pytest.mark.parametrize("exercise,layer,words,points", MISTAKES)
+def test_mistakes_fail_and_name_the_cause(exercise: str, layer: nn.Module, words: list[str],
+                                          points: float) -> None:
     result = check(exercise, layer, hidden=True)
     assert not result.passed
-    assert result.score < result.max_score
+    assert result.score == points, result
     text = feedback(result)
     for word in words:
         assert word in text, f"{word!r} not in feedback:\n{text}"
@@ -98,7 +99,7 @@ def test_mistakes_fail_and_name_the_cause(exercise: str, layer: nn.Module, words
 def test_wrong_shape_gets_partial_credit_but_fake_gets_none() -> None:
     no_padding = check("channels", nn.Conv2d(3, 16, 3), hidden=True)
     fake = check("channels", nn.AdaptiveAvgPool2d(16), hidden=True)
-    assert 0 < no_padding.score < no_padding.max_score
+    assert no_padding.score == 0.5  # wrong on the shown input: at most 25 % of 2
     assert fake.score == 0
 
 

@@ -173,10 +173,10 @@ def test_solved_and_partly_wrong_notebooks(tmp_path: Path, session: object) -> N
     wrong = {**SOLUTIONS, "stride": "conv = nn.Conv2d(3, 3, kernel_size=5, stride=2, padding=1)"}
     del wrong["param_count"]
     out = _report(tmp_path, fill(wrong), session)
-    assert "✗ 5. stride: not yet (1/2 points)" in out
+    assert "✗ 5. stride: not yet (0.5/2 points)" in out
     assert "floor((64 + 2*1 - 1*(5-1) - 1) / 2) + 1 = 31" in out  # the check's feedback
     assert "○ 9. param_count: not answered yet (0/1 points)" in out
-    assert "score: 9 / 11 on the visible checks (5 of 7 exercises passed)" in out
+    assert "score: 8.5 / 11 on the visible checks (5 of 7 exercises passed)" in out
     # Written answers are listed in the notebook's order, between the exercises.
     assert out.index("3. padding") < out.index("4. explain_valid") < out.index("5. stride")
 

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .. import specs
+from ..specs.answers import a_type
 from ..devices import resolve_device
 from .layer import check_layer
 from .result import CheckResult, Finding
@@ -103,4 +104,4 @@ def _not_a_layer(name: str, answer: Any) -> str | None:
     if isinstance(answer, torch.Tensor):
         return (f"{name} is a tensor of shape {tuple(answer.shape)}, perhaps a layer's output; "
                 "assign the layer itself, not what it returns.")
-    return f"{name} should be a layer (an nn.Module), but it is a {type(answer).__name__}."
+    return f"{name} should be a layer (an nn.Module), but it is {a_type(answer)}."

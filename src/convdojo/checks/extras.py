@@ -43,8 +43,8 @@ def gate_findings(spec: LayerSpec, model: nn.Module) -> list[Finding]:
 
 def model_findings(spec: LayerSpec, model: nn.Module) -> list[Finding]:
     """Whole-model constraints, such as a measured receptive field."""
-    return [Finding("constraints", *_test(check, model)) for check in
-            _model_checks(spec, gate=False)]
+    return [Finding("constraints", *_test(check, model), secondary=not check.defining)
+            for check in _model_checks(spec, gate=False)]
 
 
 def _close(a: torch.Tensor, b: torch.Tensor) -> bool:

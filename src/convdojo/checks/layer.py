@@ -13,6 +13,7 @@ from ..specs.model import LayerSpec, Variant
 from ..specs.rules import RAISES, Shape
 from .explain import explain_dims, reconsider
 from .extras import gate_findings, model_findings, target_findings
+from .integrity import REBUILD, frozen, inconsistent, make_honest, malformed
 from .reference import has_tree_reference, reference_tree
 from .result import CheckResult, Finding
 from .structure import attribute, leaves, tampering, type_name
@@ -63,8 +64,30 @@ def _constraints(spec: LayerSpec, layers: list[nn.Module]) -> list[Finding]:
         shown = c.attr.replace("_px", "")
         out.append(Finding("constraints", ok,
                            f"{shown} is {value!r}{', as' if ok else ', but'} the prompt asks for "
-                           f"{c.text}."))
+                           f"{c.text}.", secondary=not c.defining))
     return out
+
+
+def _honest_copy(answer: nn.Module) -> tuple[nn.Module, list[Finding]]:
+    """The grader's own copy, its labels rewritten from its weights, and what disagreed.
+
+    Hyperparameters that forward cannot compute with are structural failures; labels
+    that disagree with the weights (a forged kernel_size, a swapped weight) break a
+    defining requirement: the layer must be what it says it is.
+    """
+    model = copy.deepcopy(answer)
+    broken: list[Finding] = []
+    lies: list[str] = []
+    for layer in model.modules():
+        problems = malformed(layer)
+        broken += [Finding("structure", False, text) for text in problems]
+        if not problems:
+            lies += inconsistent(layer)
+            make_honest(layer)
+    findings = broken
+    if lies and not broken:
+        findings = [Finding("constraints", False, " ".join(lies) + " " + REBUILD)]
+    return model, findings
 
 
 def _input(shape: Shape, device: torch.device, seed: int) -> torch.Tensor:
@@ -194,6 +217,17 @@ def _values(model: nn.Module, layers: list[nn.Module], spec: LayerSpec,
     return out
 
 
+def _frozen(model: nn.Module) -> Finding | None:
+    """One secondary finding for weights that cannot learn, whichever way they were frozen."""
+    names = [f"{name + '.' if name else ''}{t}" for name, layer in model.named_modules()
+             for t in frozen(layer)]
+    if not names:
+        return None
+    return Finding("constraints", False, f"{', '.join(names)} cannot learn (frozen: "
+                   "requires_grad is False, or it is not an nn.Parameter). Leave the weights as "
+                   "the layer creates them.", secondary=True)
+
+
 def _gradients(model: nn.Module, x: torch.Tensor) -> Finding:
     x = x.clone().requires_grad_(True)
     model.zero_grad(set_to_none=True)
@@ -201,7 +235,8 @@ def _gradients(model: nn.Module, x: torch.Tensor) -> Finding:
         model(x).float().sum().backward()
     except Exception as exc:  # e.g. an output detached from the graph
         return Finding("values", False, f"Gradients do not flow: {_first_line(exc)}")
-    dead = [n for n, p in model.named_parameters() if p.grad is None]
+    # Frozen weights are reported once, by _frozen; here only trainable ones must learn.
+    dead = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
     if x.grad is None or not bool(x.grad.abs().sum() > 0):
         return Finding("values", False, "No gradient reaches the input: the output does not "
                        "depend on x in a differentiable way.")
@@ -216,11 +251,16 @@ def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,
     findings, layers = _structure(spec, answer)
     if not findings:
         findings = gate_findings(spec, answer)
-    if findings:
+    if not findings:
+        model, findings = _honest_copy(answer)
+    if any(f.group == "structure" for f in findings):
         return CheckResult.from_findings(spec.id, spec.points, findings, on_pass=[],
                                          on_fail=[])
-    findings += _constraints(spec, layers) + model_findings(spec, answer)
-    model = copy.deepcopy(answer).to(device).eval()
+    layers = leaves(model, spec.container_types)
+    findings += _constraints(spec, layers) + model_findings(spec, model)
+    still = _frozen(model)  # a property of the layer, so judged on every device
+    findings += [still] if still else []
+    model = model.to(device).eval()
     layers = leaves(model, spec.container_types)
     variants = spec.all_variants(hidden)
     said: set[str] = set()

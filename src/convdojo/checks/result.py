@@ -8,12 +8,13 @@ from typing import Any
 
 from ..vocab import fmt_score as _fmt
 from ..vocab import status_label
+from .policy import points, verdict
 
 __all__ = ["Finding", "CheckResult", "GROUPS"]
 
-# Each group earns an equal share of the points; a group's share is the fraction of
-# its findings that passed.  Groups that did not run (values on meta) are left out.
-GROUPS = ("constraints", "shape", "variants", "values")
+# What a finding is about; convdojo.checks.policy turns them into points. "shape" is the
+# shown input (or a function's first case), "variants" every other input.
+GROUPS = ("structure", "constraints", "shape", "variants", "values")
 
 STATUSES = ("passed", "failed", "unanswered", "invalid", "error", "timeout")
 
@@ -26,6 +27,7 @@ class Finding:
     passed: bool
     message: str
     hidden: bool = False
+    secondary: bool = False  # a slip with a small deduction, not the point of the exercise
 
 
 @dataclass
@@ -51,20 +53,13 @@ class CheckResult:
         *,
         on_pass: list[str],
         on_fail: list[str],
+        kind: str = "layer",
     ) -> "CheckResult":
-        """Score findings by group; a failed structure finding zeroes the score."""
-        shares = []
-        for group in GROUPS:
-            items = [f for f in findings if f.group == group]
-            if items:
-                shares.append(sum(f.passed for f in items) / len(items))
-        gate_failed = any(f.group == "structure" and not f.passed for f in findings)
-        passed = not gate_failed and all(f.passed for f in findings)
-        if passed:
+        """Score findings with the grading policy (``convdojo.checks.policy``)."""
+        if all(f.passed for f in findings):
             return cls(exercise_id, max_score, max_score, "passed", list(on_pass), findings)
-        fraction = 0.0 if gate_failed or not shares else sum(shares) / len(shares)
-        # Round down so a failing answer never rounds up to full marks.
-        score = min(int(max_score * fraction * 100) / 100, max_score)
+        judged = verdict(kind, findings)
+        score = points(max_score, judged.fraction)
         feedback = [f.message for f in findings if not f.passed and not f.hidden]
         hidden = [f for f in findings if f.hidden]
         failed = [f for f in hidden if not f.passed]
@@ -73,6 +68,8 @@ class CheckResult:
             feedback.append(f"{len(failed)} of {len(hidden)} hidden inputs failed. "
                             f"{failed[0].message}")
         feedback += list(on_fail)
+        if judged.why:
+            feedback.append(judged.why)
         return cls(exercise_id, score, max_score, "failed", feedback, findings)
 
     @classmethod
@@ -89,7 +86,9 @@ class CheckResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
-        findings = [Finding(**f) for f in data.get("findings", [])]
+        known = set(Finding.__dataclass_fields__)
+        findings = [Finding(**{k: v for k, v in f.items() if k in known})
+                    for f in data.get("findings", [])]
         return cls(data["exercise_id"], float(data["score"]), float(data["max_score"]),
                    data["status"], list(data.get("feedback", [])), findings)
 

@@ -71,8 +71,10 @@ def tampering(module: nn.Module) -> list[str]:
 
 def attribute(layer: nn.Module, attr: str) -> Any:
     """A hyperparameter, normalised: pairs for sizes, pixels per side for padding."""
-    if attr == "params":
-        return sum(p.numel() for p in layer.parameters())
+    if attr == "params":  # what the layer computes with, frozen weights included
+        buffers = [b for n, b in layer.named_buffers() if n.rsplit(".", 1)[-1] in
+                   ("weight", "bias")]
+        return sum(p.numel() for p in layer.parameters()) + sum(b.numel() for b in buffers)
     if attr == "bias":
         return getattr(layer, "bias", None) is not None
     if attr == "padding_px":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..specs.answers import Rejected, a_type, kind_of
 from ..specs.model import FunctionSpec, Mistake, ValueSpec
 from .result import CheckResult, Finding
 
@@ -37,21 +38,22 @@ def check_value(spec: ValueSpec, answer: Any) -> CheckResult:
     got = spec.normalize(answer)
     if isinstance(want, dict) and isinstance(got, dict):
         return _check_dict(spec, got, want)
-    if type(got) is not type(want):
-        msg = (f"{spec.answer_name} is a {type(answer).__name__} ({answer!r}); the answer is "
-               f"a {type(want).__name__}.")
+    if isinstance(got, Rejected) or type(got) is not type(want):
+        msg = (f"{spec.answer_name}: {got.message}" if isinstance(got, Rejected) else
+               f"{spec.answer_name} is {a_type(answer)} ({show(answer)}); the answer is "
+               f"{kind_of(want)}.")
         return CheckResult.from_findings(spec.id, spec.points,
                                          [Finding("values", False, msg)],
-                                         on_pass=[], on_fail=list(spec.hints[:1]))
+                                         on_pass=[], on_fail=list(spec.hints[:1]), kind="value")
     ok = got == want
     if ok:
         return CheckResult.from_findings(spec.id, spec.points,
                                          [Finding("values", True, "Right.")],
-                                         on_pass=[f"Right: {got!r}."], on_fail=[])
+                                         on_pass=[f"Right: {got!r}."], on_fail=[], kind="value")
     lesson = _lesson(spec.mistakes, got)
     msg = f"{got!r} is not right. " + (lesson or "Check it against PyTorch's conventions.")
     return CheckResult.from_findings(spec.id, spec.points, [Finding("values", False, msg)],
-                                     on_pass=[], on_fail=list(spec.hints[:1]))
+                                     on_pass=[], on_fail=list(spec.hints[:1]), kind="value")
 
 
 def _check_dict(spec: ValueSpec, got: dict, want: dict) -> CheckResult:
@@ -78,14 +80,15 @@ def _check_dict(spec: ValueSpec, got: dict, want: dict) -> CheckResult:
         on_fail.append(f"Ignored keys that are not asked for: {', '.join(extra)}.")
     return CheckResult.from_findings(spec.id, spec.points, findings,
                                      on_pass=[f"All {len(want)} answers are right."],
-                                     on_fail=on_fail)
+                                     on_fail=on_fail, kind="quiz")
 
 
 def check_function(spec: FunctionSpec, answer: Callable[..., Any], hidden: bool) -> CheckResult:
     findings: list[Finding] = []
-    for args, kwargs, is_hidden in spec.cases:
+    for index, (args, kwargs, is_hidden) in enumerate(spec.cases):
         if is_hidden and not hidden:
             continue
+        group = "shape" if index == 0 else "variants"  # the first case is the shown one
         call = ", ".join([show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()])
         where = "A hidden case" if is_hidden else f"{spec.answer_name}({call})"
         want = spec.reference(*args, **kwargs)
@@ -94,23 +97,23 @@ def check_function(spec: FunctionSpec, answer: Callable[..., Any], hidden: bool)
         except Exception as exc:  # the student's function failing is a finding
             # The message of an exception on a hidden case can quote the hidden input.
             detail = type(exc).__name__ if is_hidden else f"{type(exc).__name__}: {exc}"
-            findings.append(Finding("values", False, f"{where} raised {detail}", is_hidden))
+            findings.append(Finding(group, False, f"{where} raised {detail}", is_hidden))
             continue
         ok = _safe_compare(spec, got, want)
         if ok:
-            findings.append(Finding("values", True, f"{where} is right.", is_hidden))
+            findings.append(Finding(group, True, f"{where} is right.", is_hidden))
             continue
         lesson = _lesson(spec.mistakes, (args, kwargs, got))
         text = (f"{where} gave a wrong result." if is_hidden
                 else f"{where} returned {show(got)}, expected {show(want)}.")
-        findings.append(Finding("values", False, text + (f" {lesson}" if lesson else ""),
+        findings.append(Finding(group, False, text + (f" {lesson}" if lesson else ""),
                                 is_hidden))
     n_hidden = sum(1 for *_, h in spec.cases if h)
     on_pass = ["Right on every case."]
     if not hidden and n_hidden:
         on_pass.append("The grader will also call it on cases you have not seen.")
     return CheckResult.from_findings(spec.id, spec.points, findings, on_pass=on_pass,
-                                     on_fail=list(spec.hints[:1]))
+                                     on_fail=list(spec.hints[:1]), kind="function")
 
 
 def _safe_compare(spec: FunctionSpec, got: Any, want: Any) -> bool:

@@ -81,7 +81,8 @@ def _too_large(tree: Any) -> str | None:
     """A layer attribute so large that checking it would only burn the grader's time."""
     if isinstance(tree, dict):
         if tree.get("t") == "module":
-            for key, value in tree.get("attrs", {}).items():
+            attrs = tree.get("attrs", {})
+            for key, value in (attrs.items() if isinstance(attrs, dict) else ()):
                 nums = value.get("v", []) if isinstance(value, dict) else [value]
                 if any(isinstance(n, int) and not isinstance(n, bool) and abs(n) >
                        MAX_HYPERPARAMETER for n in nums):

@@ -7,6 +7,12 @@ a no-op hook for a registered hook, a stand-in callable for an instance
 override, an empty subclass with the student's class name for a subclass.
 Values become the plain values they were; functions become ``Replay``, which
 answers the check's calls with the results recorded inside the sandbox.
+
+Nothing here trusts the data: a layer node whose parts are not what a layer is made of
+(a parameter that is not a tensor, a child that is not a layer) is refused with a
+``PlainError`` naming the part. Whether a well-formed layer's labels agree with its
+weights (a forged kernel_size, a swapped weight) is judged by ``convdojo.checks``
+(``checks.integrity``) on the rebuilt layer, exactly as the self-check judges the original.
 """
 
 from __future__ import annotations
@@ -106,25 +112,27 @@ def _module(node: dict[str, Any], memo: list[nn.Module]) -> nn.Module:
     obj = cls.__new__(cls)
     nn.Module.__init__(obj)
     memo.append(obj)  # before the children: the sandbox numbered modules in this order
-    for key, value in node.get("attrs", {}).items():
+    where = f"nn.{name}" if node.get("ns", "nn") == "nn" else name
+    for key, value in _part(node, "attrs", where).items():
         if key.startswith("__"):
             continue
         obj.__dict__[key] = _build(value, memo)
     obj.training = bool(node.get("training", True))
-    for key, value in node.get("params", {}).items():
-        p = _build(value, memo) if value is not None else None
-        if p is not None and not isinstance(p, nn.Parameter):
-            p = nn.Parameter(p, requires_grad=p.requires_grad) if isinstance(
-                p, torch.Tensor) and (p.is_floating_point() or p.is_complex()) else None
-        obj._parameters[key] = p
-    for key, value in node.get("buffers", {}).items():
+    for key, value in _part(node, "params", where).items():
+        obj._parameters[key] = _parameter(_build(value, memo) if value is not None else None,
+                                          f"{where}.{key}")
+    for key, value in _part(node, "buffers", where).items():
         b = _build(value, memo) if value is not None else None
-        obj._buffers[key] = b if isinstance(b, torch.Tensor) or b is None else None
-    obj._non_persistent_buffers_set = {str(n) for n in node.get("nonpersistent", [])}
-    for key, value in node.get("children", {}).items():
+        if b is not None and not isinstance(b, torch.Tensor):
+            raise PlainError(f"{where}.{key} is registered as a buffer but is not a tensor")
+        obj._buffers[key] = b
+    nonpersistent = node.get("nonpersistent", [])
+    obj._non_persistent_buffers_set = {str(n) for n in nonpersistent} if isinstance(
+        nonpersistent, list) else set()
+    for key, value in _part(node, "children", where).items():
         child = _build(value, memo) if value is not None else None
         if child is not None and not isinstance(child, nn.Module):
-            raise PlainError("a child layer that is not a layer")
+            raise PlainError(f"{where}.{key} is a child layer that is not a layer")
         obj._modules[key] = child
     for hook_dict in node.get("hooks", []):
         if hook_dict in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
@@ -136,6 +144,23 @@ def _module(node: dict[str, Any], memo: list[nn.Module]) -> nn.Module:
     if node.get("broken"):
         obj.__dict__["forward"] = functools.partial(cls.forward, obj)
     return obj
+
+
+def _part(node: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    part = node.get(key, {})
+    if not isinstance(part, dict) or not all(isinstance(k, str) for k in part):
+        raise PlainError(f"the {key} of {where} are not named entries")
+    return part
+
+
+def _parameter(value: Any, where: str) -> nn.Parameter | None:
+    """A parameter as the sandbox saw it: its values, dtype and requires_grad, or refused."""
+    if value is None or isinstance(value, nn.Parameter):
+        return value
+    if not isinstance(value, torch.Tensor):
+        raise PlainError(f"{where} is registered as a parameter but is not a tensor")
+    grad = value.requires_grad and (value.is_floating_point() or value.is_complex())
+    return nn.Parameter(value.detach(), requires_grad=grad)
 
 
 class Replay:

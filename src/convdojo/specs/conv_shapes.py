@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from .model import ZEROS, Assignment, Constraint, LayerSpec, Mistake, ValueSpec, WrittenSpec
+from .answers import as_count, as_shape
+from .model import ZEROS, Assignment, LayerSpec, Mistake, ValueSpec, WrittenSpec, defining
 from .rules import HALVE, KEEP, RAISES, Rule, shrink, spatial
 from .variants import hidden, public, random_hidden
 
@@ -40,9 +41,9 @@ channels = LayerSpec(
     rule=CHANNELS_RULE,
     layer_types=CONV,
     constraints=(
-        Constraint("in_channels", (3,), "in_channels 3, the input's channel count"),
-        Constraint("out_channels", (16,), "16 output channels"),
-        Constraint("kernel_size", ((3, 3),), "a 3×3 kernel"),
+        defining("in_channels", (3,), "in_channels 3, the input's channel count"),
+        defining("out_channels", (16,), "16 output channels"),
+        defining("kernel_size", ((3, 3),), "a 3×3 kernel"),
         ZEROS,
     ),
     variants=public(((1, 3, 17, 17), "batch 1, odd size"), ((2, 3, 12, 20), "non-square"))
@@ -72,10 +73,10 @@ padding = LayerSpec(
     rule=PADDING_RULE,
     layer_types=CONV,
     constraints=(
-        Constraint("in_channels", (16,), "in_channels 16, the input's channel count"),
-        Constraint("out_channels", (16,), "as many output channels as input channels"),
-        Constraint("kernel_size", ((5, 5),), "a 5×5 kernel"),
-        Constraint("padding_px", (((0, 0), (0, 0)),), "'valid' padding, i.e. none"),
+        defining("in_channels", (16,), "in_channels 16, the input's channel count"),
+        defining("out_channels", (16,), "as many output channels as input channels"),
+        defining("kernel_size", ((5, 5),), "a 5×5 kernel"),
+        defining("padding_px", (((0, 0), (0, 0)),), "'valid' padding, i.e. none"),
         ZEROS,
     ),
     variants=public(((1, 16, 5, 5), "batch 1, the smallest size that fits"),
@@ -104,10 +105,10 @@ stride = LayerSpec(
     rule=STRIDE_RULE,
     layer_types=CONV,
     constraints=(
-        Constraint("in_channels", (3,), "in_channels 3, the input's channel count"),
-        Constraint("out_channels", (3,), "as many output channels as input channels"),
-        Constraint("kernel_size", ((5, 5),), "a 5×5 kernel"),
-        Constraint("stride", _bigger, "a strided convolution (stride above 1)"),
+        defining("in_channels", (3,), "in_channels 3, the input's channel count"),
+        defining("out_channels", (3,), "as many output channels as input channels"),
+        defining("kernel_size", ((5, 5),), "a 5×5 kernel"),
+        defining("stride", _bigger, "a strided convolution (stride above 1)"),
         ZEROS,
     ),
     variants=public(((1, 3, 100, 100), "batch 1, a size that is not a power of two"),
@@ -135,9 +136,9 @@ combination = LayerSpec(
     rule=COMBINATION_RULE,
     layer_types=CONV,
     constraints=(
-        Constraint("in_channels", (3,), "in_channels 3, the input's channel count"),
-        Constraint("out_channels", (16,), "16 output channels"),
-        Constraint("kernel_size", ((3, 3),), "a 3×3 kernel"),
+        defining("in_channels", (3,), "in_channels 3, the input's channel count"),
+        defining("out_channels", (16,), "16 output channels"),
+        defining("kernel_size", ((3, 3),), "a 3×3 kernel"),
         ZEROS,
     ),
     variants=public(((1, 3, 64, 64), "batch 1"), ((1, 3, 20, 48), "non-square"))
@@ -160,9 +161,9 @@ worked_7x7 = LayerSpec(
     rule=SEVEN_RULE,
     layer_types=CONV,
     constraints=(
-        Constraint("in_channels", (1,), "one input channel"),
-        Constraint("out_channels", (1,), "one filter, so one output channel"),
-        Constraint("kernel_size", ((3, 3),), "a 3×3 filter"),
+        defining("in_channels", (1,), "one input channel"),
+        defining("out_channels", (1,), "one filter, so one output channel"),
+        defining("kernel_size", ((3, 3),), "a 3×3 filter"),
         ZEROS,
     ),
     variants=public(((2, 1, 3, 3), "batch 2, the smallest size a 3×3 filter fits"),
@@ -173,13 +174,6 @@ worked_7x7 = LayerSpec(
 
 def _lesson_layer() -> nn.Conv2d:
     return nn.Conv2d(in_channels=3, out_channels=5, kernel_size=5)
-
-
-def _as_shape(value: object) -> object:
-    try:
-        return tuple(int(v) for v in value)
-    except (TypeError, ValueError):
-        return value
 
 
 weight_shape = ValueSpec(
@@ -193,7 +187,7 @@ weight_shape = ValueSpec(
     points=1,
     solution="weight_shape = (5, 3, 5, 5)",
     expected=lambda: tuple(_lesson_layer().weight.shape),
-    normalize=_as_shape,
+    normalize=as_shape,
     mistakes=(
         Mistake(lambda v: v == (5, 5, 3, 5),
                 "That is TensorFlow's (kh, kw, in, out) order; PyTorch stores "
@@ -213,7 +207,7 @@ param_count = ValueSpec(
     points=1,
     solution="n_params = 5 * 3 * 5 * 5 + 5",
     expected=lambda: sum(p.numel() for p in _lesson_layer().parameters()),
-    normalize=lambda v: v if isinstance(v, int) and not isinstance(v, bool) else v,
+    normalize=as_count,
     mistakes=(
         Mistake(lambda v: v == 375, "You counted the weights; each filter also has a bias."),
         Mistake(lambda v: v in (25, 26, 125, 130),

@@ -24,7 +24,7 @@ from torch import nn
 from .model import LayerSpec
 
 __all__ = ["ModelCheck", "Target", "ExtraLayerSpec", "measure_receptive_field", "convs",
-           "as_shape", "plain", "exception_name", "key_is", "outcome"]
+           "key_is", "outcome"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class ModelCheck:
     text: str
     test: Callable[[nn.Module], tuple[bool, str]]
     gate: bool = False
+    defining: bool = True  # see convdojo.checks.policy: the point of the exercise, or a slip
 
 
 @dataclass(frozen=True)
@@ -91,34 +92,6 @@ def _extent(mask: torch.Tensor) -> int:
 def key_is(key: str, test: Callable[[Any], bool]) -> Callable[[tuple[str, Any]], bool]:
     """A mistake matcher for one key of a dict answer (quizzes get ``(key, value)`` pairs)."""
     return lambda kv: kv[0] == key and bool(test(kv[1]))
-
-
-def as_shape(value: Any) -> Any:
-    """A tuple of ints from a tuple, list or torch.Size; anything else unchanged."""
-    if isinstance(value, (tuple, list, torch.Size)):
-        try:
-            return tuple(int(v) for v in value)
-        except (TypeError, ValueError):
-            return value
-    return value
-
-
-def exception_name(value: Any) -> Any:
-    """'RuntimeError' from the class RuntimeError, an instance of it, or the string."""
-    if isinstance(value, type) and issubclass(value, BaseException):
-        return value.__name__
-    if isinstance(value, BaseException):
-        return type(value).__name__
-    return value
-
-
-def plain(value: Any) -> Any:
-    """Normalise a quiz answer: shapes to int tuples, exceptions to their names."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, str):
-        return value.strip().removeprefix("torch.").removesuffix("()")
-    return as_shape(exception_name(value))
 
 
 def outcome(make: Callable[[], nn.Module], shape: Iterable[int]) -> Any:

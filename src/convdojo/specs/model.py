@@ -10,7 +10,7 @@ from .rules import RAISES, Rule, Shape
 
 __all__ = [
     "Variant", "Constraint", "LayerSpec", "ValueSpec", "FunctionSpec", "WrittenSpec",
-    "Mistake", "Assignment", "Spec", "ZEROS",
+    "Mistake", "Assignment", "Spec", "ZEROS", "defining",
 ]
 
 
@@ -29,13 +29,16 @@ class Constraint:
 
     ``attr`` is read from the layer at ``layer`` (its index among the answer's leaf
     layers); see ``convdojo.checks.structure.attribute`` for the derived attributes
-    (``padding_px``, ``params``, ``bias``).
+    (``padding_px``, ``params``, ``bias``). A ``defining`` constraint is the point of
+    the exercise (breaking it caps the score at half, ``convdojo.checks.policy``); any
+    other is a secondary slip with a small deduction.
     """
 
     attr: str
     allowed: tuple[Any, ...] | Callable[[Any], bool]
     text: str
     layer: int = 0
+    defining: bool = False
 
     def accepts(self, value: Any) -> bool:
         if callable(self.allowed):
@@ -43,7 +46,13 @@ class Constraint:
         return value in self.allowed
 
 
-# The constraint most convolution exercises share.
+def defining(attr: str, allowed: tuple[Any, ...] | Callable[[Any], bool], text: str,
+             layer: int = 0) -> Constraint:
+    """A constraint that is the point of the exercise (the kernel size the prompt names...)."""
+    return Constraint(attr, allowed, text, layer, defining=True)
+
+
+# The constraint most convolution exercises share: a secondary slip when broken.
 ZEROS = Constraint("padding_mode", ("zeros",), "zero padding (the default padding_mode)")
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from torch import nn
 
 from . import matchers as m
-from .extras import as_shape
+from .answers import as_shape, same_count
 from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, ValueSpec,
-                    WrittenSpec, ZEROS)
+                    WrittenSpec, ZEROS, defining)
 from .rules import KEEP, spatial, times
 from .variants import hidden, public, random_hidden
 
@@ -18,9 +18,14 @@ CONV = (nn.Conv2d,)
 TCONV = (nn.ConvTranspose2d,)
 
 
-def _io(cin: int, cout: int, layer: int = 0) -> tuple[Constraint, Constraint]:
-    return (Constraint("in_channels", (cin,), f"in_channels {cin}", layer),
-            Constraint("out_channels", (cout,), f"{cout} output channels", layer))
+def _io(cin: int, cout: int, layer: int = 0, where: str = "") -> tuple[Constraint, Constraint]:
+    return (defining("in_channels", (cin,), f"in_channels {cin}{where}", layer),
+            defining("out_channels", (cout,), f"{cout} output channels{where}", layer))
+
+
+def _bias(text: str, layer: int = 0) -> Constraint:
+    """A bias where the prompt counts one: missing it is a secondary slip."""
+    return Constraint("bias", (True,), text, layer)
 
 
 DILATED_RULE = spatial(None, KEEP)
@@ -43,8 +48,8 @@ dilated_conv = LayerSpec(
     rule=DILATED_RULE,
     layer_types=CONV,
     constraints=_io(16, 16) + (
-        Constraint("kernel_size", ((3, 3),), "a 3×3 kernel"),
-        Constraint("dilation", ((2, 2),), "dilation 2"),
+        defining("kernel_size", ((3, 3),), "a 3×3 kernel"),
+        defining("dilation", ((2, 2),), "dilation 2"),
         ZEROS,
     ),
     variants=public(((2, 16, 9, 9), "odd size"), ((1, 16, 5, 12), "non-square"))
@@ -69,8 +74,9 @@ pointwise_conv = LayerSpec(
     rule=POINT_RULE,
     layer_types=CONV,
     constraints=_io(64, 32) + (
-        Constraint("kernel_size", ((1, 1),), "one pixel at a time (a 1×1 kernel)"),
-        Constraint("params", (2080,), "2080 parameters (64·32 weights + 32 biases)"),
+        defining("kernel_size", ((1, 1),), "one pixel at a time (a 1×1 kernel, "
+                 "64·32 weights + 32 biases = 2080 parameters)"),
+        _bias("a bias (the 32 biases of the 2080 parameters)"),
     ),
     variants=public(((1, 64, 7, 9), "batch 1, non-square"), ((5, 64, 1, 1), "a 1×1 image"))
     + hidden(((3, 64, 13, 13), "odd size"), ((1, 64, 2, 31), "non-square"))
@@ -98,9 +104,10 @@ depthwise_conv = LayerSpec(
     rule=DEPTH_RULE,
     layer_types=CONV,
     constraints=_io(32, 32) + (
-        Constraint("kernel_size", ((3, 3),), "a 3×3 kernel"),
-        Constraint("params", (320,), "320 parameters (one 3×3 filter and one bias per "
-                   "channel)"),
+        defining("kernel_size", ((3, 3),), "a 3×3 kernel"),
+        defining("groups", (32,), "groups=32, so that each filter sees only its own channel "
+                 "(32·9 weights + 32 biases = 320 parameters)"),
+        _bias("a bias (the 32 biases of the 320 parameters)"),
         ZEROS,
     ),
     variants=public(((1, 32, 5, 7), "batch 1, non-square, odd"))
@@ -134,12 +141,17 @@ separable_conv = LayerSpec(
     min_layers=2,
     max_layers=2,
     constraints=(
-        Constraint("params", (320,), "a depthwise 3×3 first: 32 filters of 1×3×3 plus 32 "
-                   "biases = 320 parameters", 0),
-        Constraint("kernel_size", ((3, 3),), "a 3×3 kernel in the first layer", 0),
-        Constraint("params", (2112,), "a pointwise 1×1 second: 64·32 weights plus 64 biases "
-                   "= 2112 parameters", 1),
-        Constraint("kernel_size", ((1, 1),), "a 1×1 kernel in the second layer", 1),
+        *_io(32, 32, 0, " in the first layer"),
+        defining("groups", (32,), "a depthwise first layer: groups=32, 32 filters of 1×3×3 "
+                 "plus 32 biases = 320 parameters", 0),
+        defining("kernel_size", ((3, 3),), "a 3×3 kernel in the first layer", 0),
+        _bias("a bias in the first layer", 0),
+        *_io(32, 64, 1, " in the second layer"),
+        defining("kernel_size", ((1, 1),), "a pointwise second layer: a 1×1 kernel, 64·32 "
+                 "weights plus 64 biases = 2112 parameters", 1),
+        defining("groups", (1,), "a pointwise second layer that mixes all channels "
+                 "(groups=1)", 1),
+        _bias("a bias in the second layer", 1),
     ),
     variants=public(((1, 32, 9, 13), "batch 1, non-square, odd"))
     + hidden(((2, 32, 1, 1), "a 1×1 image"), ((1, 32, 12, 5), "non-square"))
@@ -180,6 +192,7 @@ conv_params = FunctionSpec(
         ((64, 32, 1), {}, True),
     ),
     reference=m.real_conv_params,
+    compare=same_count,
     mistakes=(
         Mistake(m.params_if({"bias": False}),
                 "It looks like the bias is missing: with bias=True each output channel adds "
@@ -264,9 +277,9 @@ undo_downsample = LayerSpec(
     rule=UNDO_RULE,
     layer_types=TCONV,
     constraints=_io(16, 8) + (
-        Constraint("kernel_size", ((3, 3),), "the encoder's 3×3 kernel"),
-        Constraint("stride", ((2, 2),), "the encoder's stride 2"),
-        Constraint("padding", ((1, 1),), "the encoder's padding 1"),
+        defining("kernel_size", ((3, 3),), "the encoder's 3×3 kernel"),
+        defining("stride", ((2, 2),), "the encoder's stride 2"),
+        defining("padding", ((1, 1),), "the encoder's padding 1"),
     ),
     variants=public(((1, 16, 5, 5), "odd size"), ((2, 16, 1, 3), "non-square"))
     + hidden(((3, 16, 7, 2), "non-square, odd"), ((1, 16, 1, 1), "a 1×1 map"))

@@ -10,14 +10,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .extras import ExtraLayerSpec, Target, as_shape, key_is
-from .model import Assignment, Constraint, LayerSpec, Mistake, ValueSpec, WrittenSpec
+from .answers import plain
+from .extras import ExtraLayerSpec, Target, key_is
+from .model import Assignment, LayerSpec, Mistake, ValueSpec, WrittenSpec, defining
 from .rules import CEIL_HALF, KEEP, SizeRule, const, floor_div, spatial
 from .variants import hidden, public, random_hidden
 
 MAX = (nn.MaxPool2d,)
-K2 = Constraint("kernel_size", ((2, 2),), "a 2×2 window")
-K3 = Constraint("kernel_size", ((3, 3),), "a 3×3 window")
+K2 = defining("kernel_size", ((2, 2),), "a 2×2 window")
+K3 = defining("kernel_size", ((3, 3),), "a 3×3 window")
 
 MAX_RULE = spatial(None, floor_div(2))
 max_pool = LayerSpec(
@@ -104,7 +105,8 @@ ceil_mode_pool = LayerSpec(
     input_shape=(1, 16, 7, 7),
     rule=CEIL_RULE,
     layer_types=MAX,
-    constraints=(K2,),
+    constraints=(K2, defining("ceil_mode", (True,), "rounding up (ceil_mode=True)"),
+                 defining("padding_px", (((0, 0), (0, 0)),), "no padding")),
     variants=public(((1, 3, 8, 8), "even size, another channel count"),
                     ((2, 1, 9, 5), "non-square, odd"))
     + hidden(((1, 1, 1, 1), "a 1×1 image"), ((3, 4, 6, 11), "non-square, one odd side"),
@@ -130,8 +132,8 @@ overlap_pool = LayerSpec(
     input_shape=(1, 96, 55, 55),
     rule=OVERLAP_RULE,
     layer_types=MAX,
-    constraints=(K3, Constraint("stride", ((2, 2),), "windows 2 pixels apart (stride 2)"),
-                 Constraint("padding_px", (((0, 0), (0, 0)),), "no padding")),
+    constraints=(K3, defining("stride", ((2, 2),), "windows 2 pixels apart (stride 2)"),
+                 defining("padding_px", (((0, 0), (0, 0)),), "no padding")),
     variants=public(((1, 4, 13, 13), "another channel count, odd size"),
                     ((2, 4, 8, 10), "non-square, even"))
     + hidden(((1, 96, 3, 3), "the smallest size"), ((3, 7, 4, 9), "non-square, small"))
@@ -155,7 +157,7 @@ padded_pool = LayerSpec(
     input_shape=(1, 64, 112, 112),
     rule=CEIL_RULE,
     layer_types=MAX,
-    constraints=(K3, Constraint("stride", ((2, 2),), "stride 2")),
+    constraints=(K3, defining("stride", ((2, 2),), "stride 2")),
     variants=public(((1, 2, 7, 7), "another channel count, odd size"),
                     ((2, 2, 15, 20), "non-square"))
     + hidden(((1, 64, 1, 1), "a 1×1 image"), ((4, 3, 10, 3), "non-square, small"))
@@ -219,13 +221,6 @@ def _pool_vs_conv() -> dict[str, object]:
     }
 
 
-def _normalize_dict(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: as_shape(v) for k, v in value.items()}
-    return value
-
-
-
 pool_vs_conv = ValueSpec(
     id="pool_vs_conv",
     title="A pooling layer has nothing to learn",
@@ -245,7 +240,7 @@ pool_vs_conv = ValueSpec(
     ),
     hints=("A max is a fixed function of its window: there is no weight to multiply by.",),
     expected=_pool_vs_conv,
-    normalize=_normalize_dict,
+    normalize=plain,
     mistakes=(
         Mistake(key_is("conv_params", lambda v: v == 64 * 64 * 9),
                 "That counts the weights; each of the 64 filters also has a bias."),

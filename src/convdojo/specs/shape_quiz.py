@@ -11,7 +11,8 @@ from functools import lru_cache
 
 from torch import nn
 
-from .extras import key_is, outcome, plain
+from .answers import plain
+from .extras import key_is, outcome
 from .model import Assignment, Mistake, ValueSpec, WrittenSpec
 
 # key: (code shown to the student, layer factory, input shape)

@@ -10,7 +10,8 @@ from torch import nn
 
 from ..templates import DownBlock
 from . import matchers as m
-from .extras import ExtraLayerSpec, ModelCheck, as_shape, key_is
+from .answers import plain, same_count
+from .extras import ExtraLayerSpec, ModelCheck, key_is
 from .model import Assignment, FunctionSpec, Mistake, ValueSpec, WrittenSpec
 from .rules import CEIL_HALF, KEEP, Rule, spatial
 from .variants import hidden, public, random_hidden
@@ -132,7 +133,7 @@ flatten_batch = ValueSpec(
     solution='flat = {"view": (16, 400), "flatten": (25, 256)}',
     hints=("-1 means: whatever makes the total number of elements fit.",),
     expected=m.flatten_shapes,
-    normalize=lambda v: {k: as_shape(x) for k, x in v.items()} if isinstance(v, dict) else v,
+    normalize=plain,
     mistakes=(
         Mistake(key_is("view", lambda v: v == (25, 400)),
                 "view does not know where one image ends: 25·16·4·4 = 6400 numbers make "
@@ -182,6 +183,7 @@ receptive_field = FunctionSpec(
         (([(3, 2, 2), (3, 1, 1), (1, 1, 1)],), {}, True),
     ),
     reference=m.measured_rf,
+    compare=same_count,
     mistakes=(
         Mistake(m.no_dilation,
                 "Dilation is ignored: a dilated kernel reaches dilation·(kernel_size − 1) + 1 "
