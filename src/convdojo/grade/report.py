@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .class_report import write_report
 from .journal import atomic_write
 
 __all__ = ["write_all", "page", "safe_name", "CSV_COLUMNS"]
@@ -131,3 +132,4 @@ def write_all(out: Path, records: list[dict[str, Any]], meta: dict[str, Any]) ->
             old.unlink()
     atomic_write(out / "grades.json", _json(records, meta))
     atomic_write(out / "grades.csv", _csv(records))
+    write_report(out)  # report.html + misconceptions.csv, from the grades.json just written
