@@ -34,7 +34,8 @@ _ORANGE, _GREEN, _GREY = "#D55E00", "#009E73", "#999999"
 
 def _svg(fig: Any) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None,
+                                                          "Type": None})
     text = buf.getvalue()
     return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inlined in HTML
 
@@ -44,8 +45,10 @@ def _plots(report: ClassReport) -> tuple[str, str]:
 
     matplotlib.use("Agg", force=True)
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     matplotlib.rcParams["svg.hashsalt"] = "convdojo"  # the same page for the same grades
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text as text: smaller, and fast to draw
     exs = report.exercises
     cols = min(4, max(1, len(exs)))
     rows = (len(exs) + cols - 1) // cols
@@ -58,22 +61,27 @@ def _plots(report: ClassReport) -> tuple[str, str]:
         ax.hist(clipped, bins=bins, color=_GREEN, edgecolor="white")
         ax.set_title(st.exercise_id, fontsize=9)
         ax.set_xlim(0, top)
+        ax.set_xticks([0, top / 2, top])
+        ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
         ax.tick_params(labelsize=7)
         ax.axvline(st.median, color=_ORANGE, linewidth=1.2)
     fig.suptitle("Scores per exercise (orange line: median)", fontsize=10)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=1 - 0.5 / fig.get_figheight(),
+                        hspace=0.6, wspace=0.3)
     scores = _svg(fig)
     top = report.misconceptions[:15]
     if not top:
         return scores, ""
-    fig = Figure(figsize=(7.5, 0.32 * len(top) + 0.8))
+    fig = Figure(figsize=(8, 0.3 * len(top) + 1.0))
     ax = fig.add_subplot(1, 1, 1)
     ax.barh([m.code for m in reversed(top)], [len(m.students) for m in reversed(top)],
             color=_ORANGE)
     ax.set_xlabel("students", fontsize=8)
     ax.tick_params(labelsize=8)
     ax.set_title("Misconceptions, by number of students", fontsize=10)
-    fig.tight_layout()
+    ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
+    fig.subplots_adjust(left=0.32, right=0.97, bottom=0.8 / fig.get_figheight(),
+                        top=1 - 0.35 / fig.get_figheight())
     return scores, _svg(fig)
 
 
