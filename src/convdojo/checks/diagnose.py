@@ -27,9 +27,6 @@ from .structure import leaves
 
 __all__ = ["observing", "diagnose", "Recorder", "layer_code", "value_code"]
 
-POOL_NAMES = ("MaxPool", "AvgPool")
-
-
 @dataclass(frozen=True)
 class Call:
     args: tuple[Any, ...]
@@ -166,25 +163,32 @@ def _honest(answer: nn.Module) -> nn.Module | None:
     return model.cpu().eval()
 
 
-def _type_code(spec: LayerSpec, answer: nn.Module, ref: nn.Module) -> str | None:
-    want = [t.__name__ for t in spec.layer_types]
-    got = type(answer).__name__
-    if any("Conv" in w for w in want) and "Conv" not in got:
+_CONV = nn.modules.conv._ConvNd
+_MAX = (nn.MaxPool2d, nn.AdaptiveMaxPool2d)
+_AVG = (nn.AvgPool2d, nn.AdaptiveAvgPool2d)
+_ADAPTIVE = (nn.AdaptiveMaxPool2d, nn.AdaptiveAvgPool2d)
+
+
+def _type_code(spec: LayerSpec, answer: nn.Module) -> str | None:
+    """Codes for a layer of the wrong kind (torch's own classes: a student's names mean nothing)."""
+    if isinstance(answer, spec.layer_types + spec.container_types):
+        return None  # a subclass of the right layer: tampering, not a misconception
+    if any(issubclass(t, _CONV) for t in spec.layer_types) and not isinstance(answer, _CONV):
         return "layer.not_a_convolution"
-    if any(p in w for w in want for p in POOL_NAMES):
-        if "Conv" in got:
+    if any(issubclass(t, _MAX + _AVG) for t in spec.layer_types):
+        if type(answer) in (nn.Conv2d, nn.ConvTranspose2d):
             return "layer.not_a_pool"
-        if any(p in got for p in POOL_NAMES):
+        if type(answer) in _MAX + _AVG:
             return "layer.wrong_pool"
     return None
 
 
 def _swapped_pool(ref: nn.Module, student: nn.Module) -> str | None:
-    r, s = type(ref).__name__, type(student).__name__
-    if "Adaptive" in r and "Adaptive" not in s and any(p in s for p in POOL_NAMES):
+    r, s = type(ref), type(student)
+    if r in _ADAPTIVE and s in (nn.MaxPool2d, nn.AvgPool2d):
         return "pool.fixed_window"
-    if r.replace("Max", "Avg") == s or r.replace("Avg", "Max") == s:
-        return "layer.wrong_pool" if r != s else None
+    if (r in _MAX and s in _AVG) or (r in _AVG and s in _MAX):
+        return "layer.wrong_pool"
     return None
 
 
@@ -204,7 +208,10 @@ def _mutants(ref: nn.Module, spec: LayerSpec, student_leaves: list[nn.Module],
     for name, layer in named:
         i = ids[id(layer)]
         theirs = student_leaves[i] if len(student_leaves) == len(ids) else None
-        new = error.change(layer, theirs)
+        try:
+            new = error.change(layer, theirs)
+        except (AttributeError, TypeError, ValueError, IndexError):  # not this kind of layer
+            new = None
         if new is not None:
             changed.append((name, new))
     out = []
@@ -222,7 +229,7 @@ def layer_code(spec: LayerSpec, answer: Any, hidden: bool, structural: bool) -> 
         return None
     ref = _solution(spec.id, spec.solution, spec.answer_name)
     if type(answer) not in spec.layer_types + spec.container_types:
-        return _type_code(spec, answer, ref)
+        return _type_code(spec, answer)
     if structural:
         return None  # hooks, subclasses, overridden forward: not a misconception
     student = _honest(answer)

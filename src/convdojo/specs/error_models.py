@@ -114,7 +114,8 @@ def _other_pad(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
 
 def _other_kernel(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
     """Another kernel size (with the padding that came with it)."""
-    if not _alike(ref, student) or _pair(student.kernel_size) == _pair(ref.kernel_size):
+    if type(ref) not in CONVS + POOLS or not _alike(ref, student) \
+            or _pair(student.kernel_size) == _pair(ref.kernel_size):
         return None
     pad = pad_of(student)
     return rebuild(ref, kernel_size=student.kernel_size, padding=pad) if pad else None
