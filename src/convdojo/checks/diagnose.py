@@ -123,21 +123,34 @@ class Observed:
             torch.allclose(self.values, other.values, atol=1e-5))
 
 
+def _outcome(model: nn.Module, x: torch.Tensor) -> Any:
+    try:
+        with torch.no_grad():
+            y = model(x)
+    except Exception as exc:  # refusing an input is an observation
+        return type(exc).__name__
+    return tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
+
+
 def _observe(model: nn.Module, shapes: list[tuple[int, ...]]) -> Observed:
-    outcomes: list[Any] = []
-    values = None
+    """Shapes on the meta device (no arithmetic: fast); values, for pooling, on the CPU."""
     params = sum(p.numel() for p in model.parameters())
-    for i, shape in enumerate(shapes):
-        x = torch.randn(shape, generator=torch.Generator().manual_seed(100 + i))
-        try:
-            with torch.no_grad():
+    try:
+        meta = copy.deepcopy(model).to("meta")
+    except Exception:  # a layer that cannot move: observe on the CPU
+        meta = None
+    outcomes = [_outcome(meta, torch.empty(s, device="meta")) for s in shapes] if meta else []
+    if not meta or "NotImplementedError" in outcomes:
+        outcomes = [_outcome(model, torch.zeros(s)) for s in shapes]
+    values = None
+    if params == 0 and shapes:
+        x = torch.randn(shapes[0], generator=torch.Generator().manual_seed(100))
+        with torch.no_grad():
+            try:
                 y = model(x)
-        except Exception as exc:  # refusing an input is an observation
-            outcomes.append(type(exc).__name__)
-            continue
-        outcomes.append(tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__)
-        if i == 0 and params == 0 and isinstance(y, torch.Tensor):
-            values = y.float()
+                values = y.float() if isinstance(y, torch.Tensor) else None
+            except Exception:  # the outcomes already say it refuses
+                values = None
     return Observed(tuple(outcomes), params, values)
 
 
