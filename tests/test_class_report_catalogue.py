@@ -46,7 +46,7 @@ EXPECTED: dict[str, list[set[str]]] = {
     "flatten_batch": [set(), set()],
     "receptive_field": [{"rf.stride_ignored"}, {"dilation.forgotten"}, {"rf.own_stride"}],
     "rf_stack": [set(), set(), {"padding.missing"}],
-    "residual_down": [{"kernel.wrong_size"}, set(), {"size.hard_coded"}, set()],
+    "residual_down": [{"kernel.wrong_size"}, {"stride.forgotten"}, {"size.hard_coded"}, set()],
     "predict_shapes": [{"padding.same_strided", "rounding.floor_vs_ceil"},
                        {"rounding.floor_vs_ceil", "transposed.output_padding"}, set()],
     "predict_params": [{"params.buffers_counted"},
@@ -90,6 +90,8 @@ def test_a_mistake_with_something_else_wrong_is_not_named() -> None:
     assert _codes(check("channels", nn.Conv2d(3, 16, 5), hidden=True)) != {"padding.missing"}
     assert _codes(check("channels", nn.Conv2d(3, 8, 3, padding=1), hidden=True)) == \
         {"channels.out_mismatch"}
+    assert _codes(check("combination", nn.Conv2d(3, 16, 3, padding=1), hidden=True)) == \
+        {"stride.forgotten"}
 
 
 def test_hooked_or_subclassed_layers_get_no_code() -> None:

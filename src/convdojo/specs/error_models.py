@@ -162,6 +162,12 @@ def _bigger_kernel(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
     return rebuild(ref, kernel_size=(d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1), dilation=1)
 
 
+def _no_stride(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
+    if type(ref) not in CONVS or max(_pair(ref.stride)) < 2:
+        return None
+    return rebuild(ref, stride=1)
+
+
 def _pool_default_stride(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
     if type(ref) not in POOLS or _pair(ref.stride) == _pair(ref.kernel_size):
         return None
@@ -219,6 +225,7 @@ LAYER_ERRORS = (
     LayerError("dilation.forgotten", _pad_undilated),
     LayerError("dilation.forgotten", _undilated),
     LayerError("dilation.bigger_kernel", _bigger_kernel),
+    LayerError("stride.forgotten", _no_stride),
     LayerError("stride.pool_default", _pool_default_stride),
     LayerError("stride.pool_default", _pool_stride_one),
     LayerError("rounding.floor_vs_ceil", _other_rounding),

@@ -35,6 +35,9 @@ _ITEMS = (
     Misconception("padding.same_strided", "padding='same' with a stride",
                   "PyTorch refuses padding='same' when stride > 1 (ValueError): the padding "
                   "would depend on the input size. Pad explicitly."),
+    Misconception("stride.forgotten", "Stride left at 1",
+                  "Downsampling by s needs stride=s: a convolution's stride defaults to 1, "
+                  "and padding alone never shrinks the output by a factor."),
     Misconception("stride.pool_default", "Pooling stride default",
                   "A pooling layer's stride defaults to its kernel size, not 1: MaxPool2d(3) "
                   "moves 3 pixels at a time; overlapping windows need stride= explicitly."),
