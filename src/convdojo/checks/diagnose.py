@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ..specs import error_models as em
+from ..specs import value_errors as ve
 from ..specs.misconceptions import note
 from ..specs.model import FunctionSpec, LayerSpec, ValueSpec
 from .integrity import make_honest, malformed
@@ -90,7 +91,7 @@ def _codes(spec: Any, answer: Any, result: CheckResult, recorder: Recorder | Non
         return {-1: _function_code(spec, recorder.calls if recorder else [])}
     if isinstance(spec, ValueSpec):
         want, got = spec.normalize(spec.expected()), spec.normalize(answer)
-        probes = em.PROBES.get(spec.id, {})
+        probes = ve.PROBES.get(spec.id, {})
         if not isinstance(want, dict):
             return {-1: value_code(spec, probes.get(None), got)}
         if not isinstance(got, dict):
@@ -275,7 +276,7 @@ def _same(got: Any, want: Any) -> bool:
     return type(got) is type(want) and got == want
 
 
-def value_code(spec: ValueSpec, probe: em.Probe | None, got: Any) -> str | None:
+def value_code(spec: ValueSpec, probe: ve.Probe | None, got: Any) -> str | None:
     """The misconception a wrong value (or quiz item) shows, or None."""
     if probe is None:
         return None
@@ -285,7 +286,7 @@ def value_code(spec: ValueSpec, probe: em.Probe | None, got: Any) -> str | None:
     for error in em.LAYER_ERRORS:
         new = error.change(ref, None)
         if new is not None:
-            candidates.append((error.code, lambda n=new: em.measure(n, probe.measure)))
+            candidates.append((error.code, lambda n=new: ve.measure(n, probe.measure)))
     for code, value in candidates:
         try:
             if _same(got, spec.normalize(value())):
@@ -298,7 +299,7 @@ def value_code(spec: ValueSpec, probe: em.Probe | None, got: Any) -> str | None:
 def _function_code(spec: FunctionSpec, calls: list[Call]) -> str | None:
     if not calls:
         return None
-    for code, mutant in em.FUNCTION_ERRORS.get(spec.id, ()):
+    for code, mutant in ve.FUNCTION_ERRORS.get(spec.id, ()):
         if all(_agrees(mutant, c) for c in calls):
             return code
     return None
