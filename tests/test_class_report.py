@@ -17,6 +17,22 @@ from convdojo.cli import main
 
 
 @pytest.fixture()
+def gradebook_url(tmp_path_factory: pytest.TempPathFactory,
+                  monkeypatch: pytest.MonkeyPatch) -> str:
+    import os
+    import sys
+
+    from test_gradebook import _build
+
+    path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
+    # nbgrader runs `alembic` from PATH to create the database
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep
+                       + os.environ.get("PATH", ""))
+    _build(f"sqlite:///{path}")
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture()
 def run_folder(tmp_path: Path):
     plan = make_grades(300)
     (tmp_path / "grades.json").write_text(json.dumps(plan.grades))
@@ -132,3 +148,25 @@ def test_page_renders_offline_in_chromium(run_folder) -> None:
             browser.close()
     assert errors == []
     assert requests == [(out / "report.html").as_uri()]  # the page itself, nothing else
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader 0.9's, not ours
+def test_suspects_from_a_real_gradebook_compare(tmp_path: Path, gradebook_url: str) -> None:
+    """The gradebook-compare.json that ``--gradebook compare`` writes is what the report reads."""
+    from test_gradebook import ASSIGNMENT, ROWS
+
+    from convdojo import gradebook
+
+    gradebook.apply(gradebook_url, mode="compare", assignment=ASSIGNMENT, rows=ROWS,
+                    out=tmp_path)
+    students: dict[str, list] = {}
+    for row in ROWS:
+        students.setdefault(row["student_id"], []).append(
+            {"findings": [], "feedback": [], **row})
+    (tmp_path / "grades.json").write_text(json.dumps({"assignment": ASSIGNMENT, "students": [
+        {"student_id": s, "score": sum(r["score"] for r in rs),
+         "max_score": sum(r["max_score"] for r in rs), "run": {"status": "ok"},
+         "notes": [], "exercises": rs} for s, rs in students.items()]}))
+    report = write_report(tmp_path)
+    assert [(s.student_id, s.exercise_id, s.nbgrader_score, s.convdojo_score)
+            for s in report.suspects] == [("tom", "stride", 2, 0.5)]
