@@ -57,12 +57,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_grade.py
 	$(BIN)/python bench/bench_dask.py
 	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_report.py
 
-# Regenerate the README's pictures (widget screenshot and GIF, feedback page).
+# Regenerate the README's pictures (widget screenshot and GIF, feedback page, class report).
 pictures: $(STAMP)
 	$(BIN)/python bench/bench_widget.py
 	$(BIN)/python bench/screenshot_feedback.py
 	$(BIN)/python bench/screenshot_selfcheck.py
+	$(BIN)/python bench/screenshot_report.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock:

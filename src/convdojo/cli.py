@@ -21,6 +21,7 @@ COMMANDS = {
     "list": ("convdojo.cli_list", "list the assignments and their exercises"),
     "grade": ("convdojo.cli_grade", "grade a batch of submissions in isolation"),
     "validate": ("convdojo.cli_validate", "check your notebook before you submit it"),
+    "report": ("convdojo.cli_report", "rebuild a graded run's class report (report.html)"),
 }
 
 

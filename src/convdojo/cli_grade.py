@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
     from .grade.progress import Progress, format_summary
     from .specs import UnknownAssignment
 
+    from .grade.class_report import write_report as write_class_report
+
     tty = sys.stderr.isatty()
     if args.gradebook:
         try:  # a bad URL must fail before the batch is graded, not after
@@ -107,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             rows = gradebook.load_rows(Path(args.out) / "grades.json")
             report = gradebook.apply(args.gradebook, mode=args.gradebook_mode,
                                      assignment=args.assignment, rows=rows, out=args.out)
+            write_class_report(args.out)  # now with the suspects of gradebook-compare.json
         except gradebook.GradebookError as exc:
             print(f"convdojo grade: error: {exc}", file=sys.stderr)
             return 2

@@ -14,6 +14,7 @@ from torch import nn
 from .. import specs
 from ..specs.answers import a_type
 from ..devices import resolve_device
+from . import diagnose as diagnosis
 from .layer import check_layer
 from .result import CheckResult, Finding
 from .value import check_function, check_value
@@ -59,7 +60,9 @@ def check(
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         try:
-            return _dispatch(spec, answer, dev, hidden)
+            answer, recorder = diagnosis.observing(spec, answer)
+            return diagnosis.diagnose(spec, answer, _dispatch(spec, answer, dev, hidden),
+                                      recorder, hidden)
         except Exception as exc:  # the answer is untrusted; never a traceback from in here
             return CheckResult.simple(
                 spec.id, spec.points, "invalid",

@@ -28,6 +28,7 @@ class Finding:
     message: str
     hidden: bool = False
     secondary: bool = False  # a slip with a small deduction, not the point of the exercise
+    misconception: str | None = None  # a code of convdojo.specs.misconceptions (checks.diagnose)
 
 
 @dataclass

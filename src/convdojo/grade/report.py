@@ -8,12 +8,14 @@ import html
 import io
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from convdojo.vocab import fmt_score as _fmt
 from convdojo.vocab import status_label
 
+from .class_report import write_report
 from .journal import atomic_write
 from .progress import UNSANDBOXED
 from .records import Record, storable
@@ -117,3 +119,8 @@ def write_all(out: Path, records: list[Record], meta: dict[str, Any]) -> None:
             old.unlink()
     atomic_write(out / "grades.json", _json(records, meta))
     atomic_write(out / "grades.csv", _csv(records))
+    try:  # report.html + misconceptions.csv, from the grades.json just written
+        write_report(out)
+    except Exception as exc:  # noqa: BLE001 - the grades are written; the report is extra
+        print(f"convdojo grade: warning: the class report could not be built ({exc!r}); "
+              f"rebuild it with: convdojo report {out}", file=sys.stderr)

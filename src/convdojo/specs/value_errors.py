@@ -1,0 +1,157 @@
+"""Error models for value and function answers, built from the specs' own layers and references.
+
+A value answer reports something about a layer (a ``Probe``): the error models are the
+layer changes of ``error_models`` plus per-exercise ones; a function's are its reference
+under the error. Nothing here restates an expected number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import matchers as m
+from . import pooling, shape_quiz
+from .error_models import rebuild
+from .extras import outcome
+
+__all__ = ["Probe", "PROBES", "FUNCTION_ERRORS", "measure"]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A value answer's source: a layer, and what the answer reports about it.
+
+    ``measure`` is "params", "weight" (the weight's shape) or an input shape (the output's
+    shape, or the exception's name). ``extra`` are errors that are not a layer change:
+    (code, the layer -> the value under that error).
+    """
+
+    make: Callable[[], nn.Module]
+    measure: str | tuple[int, ...]
+    extra: tuple[tuple[str, Callable[[nn.Module], Any]], ...] = ()
+
+
+def measure(layer: nn.Module, what: str | tuple[int, ...]) -> Any:
+    if what == "params":
+        return sum(p.numel() for p in layer.parameters())
+    if what == "weight":
+        return tuple(layer.weight.shape)
+    return outcome(lambda: layer, what)
+
+
+def _lesson() -> nn.Conv2d:
+    return nn.Conv2d(3, 5, 5)
+
+
+def _tf_order(layer: nn.Module) -> tuple[int, ...]:
+    o, i, kh, kw = layer.weight.shape
+    return (kh, kw, i, o)
+
+
+def _kernel_only(layer: nn.Module) -> int:
+    kh, kw = layer.kernel_size
+    return kh * kw
+
+
+def _with_buffers(layer: nn.Module) -> int:
+    return measure(layer, "params") + sum(b.numel() for b in layer.buffers()
+                                          if b.is_floating_point())
+
+
+def _quiz_probes() -> dict[str, Probe]:
+    probes = {}
+    for key, (_, make, shape) in shape_quiz.SHAPE_ITEMS.items():
+        probes[key] = Probe(make, tuple(shape))
+    # padding='same' with stride 2 cannot be built: the error is believing it pads (k - 1)/2
+    probes["a"] = Probe(lambda: nn.Conv2d(3, 8, 3, stride=2), (1, 3, 8, 8),
+                        (("padding.same_strided",
+                          lambda layer: measure(rebuild(layer, padding=1), (1, 3, 8, 8))),))
+    return probes
+
+
+PROBES: dict[str, dict[str | None, Probe]] = {
+    "weight_shape": {None: Probe(_lesson, "weight", (
+        ("weights.tf_order", _tf_order),
+        ("weights.channels_forgotten", lambda l: (l.out_channels, *l.kernel_size))))},
+    "param_count": {None: Probe(_lesson, "params", (
+        ("params.kernel_only", _kernel_only),))},
+    "tconv_weight_shape": {None: Probe(lambda: nn.ConvTranspose2d(64, 32, 2, stride=2), "weight",
+                                       (("weights.transposed_order",
+                                         lambda l: (l.out_channels, l.in_channels,
+                                                    *l.kernel_size)),))},
+    "pool_vs_conv": {"conv_params": Probe(pooling._conv, "params"),
+                     "pool_shape": Probe(pooling._pool, (1, 64, 112, 112))},
+    "predict_shapes": dict(_quiz_probes()),
+    "predict_params": {key: Probe(make, "params", (("params.buffers_counted", _with_buffers),)
+                                  if key == "batchnorm" else ())
+                       for key, (_, make) in shape_quiz.PARAM_ITEMS.items()},
+}
+
+
+# --- functions: the reference under each error ---------------------------------------------
+
+
+def _params_with(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., Any]:
+    def mutant(*args: Any, **kwargs: Any) -> int:
+        return m.real_conv_params(**change(m._bound(args, kwargs)))
+    return mutant
+
+
+def _rf_with(change: Callable[[int, int, int], tuple[int, int, int]]) -> Callable[..., Any]:
+    def mutant(layers: list) -> int:
+        return m.measured_rf([change(k, s, d) for k, s, d in layers])
+    return mutant
+
+
+def _rf_own_stride(layers: list) -> int:
+    field, jump = 1, 1
+    for k, s, d in layers:
+        jump *= s
+        field += d * (k - 1) * jump
+    return field
+
+
+def _nchw_reshaped(image: np.ndarray) -> torch.Tensor:
+    want = m.to_nchw(image)
+    return torch.from_numpy(np.ascontiguousarray(image)).to(torch.float32).reshape(want.shape)
+
+
+def _nchw_swapped(image: np.ndarray) -> torch.Tensor:
+    return m.to_nchw(image).transpose(2, 3)
+
+
+def _nchw_no_float(image: np.ndarray) -> torch.Tensor:
+    t = torch.from_numpy(np.ascontiguousarray(image))
+    return t.permute(2, 0, 1).unsqueeze(0) if t.dim() == 3 else t.permute(0, 3, 1, 2)
+
+
+def _nchw_no_batch(image: np.ndarray) -> torch.Tensor:
+    want = m.to_nchw(image)
+    return want[0] if np.ndim(image) == 3 else want
+
+
+FUNCTION_ERRORS: dict[str, tuple[tuple[str, Callable[..., Any]], ...]] = {
+    "conv_params": (
+        ("params.bias_forgotten", _params_with(lambda a: {**a, "bias": False})),
+        ("params.groups_forgotten", _params_with(lambda a: {**a, "groups": 1})),
+        ("kernel.assumed_square",
+         _params_with(lambda a: {**a, "kernel_size": m._pair(a["kernel_size"])[0]})),
+    ),
+    "receptive_field": (
+        ("rf.stride_ignored", _rf_with(lambda k, s, d: (k, 1, d))),
+        ("dilation.forgotten", _rf_with(lambda k, s, d: (k, s, 1))),
+        ("rf.own_stride", _rf_own_stride),
+    ),
+    "channels_last": (
+        ("layout.reshape_not_permute", _nchw_reshaped),
+        ("layout.hw_swapped", _nchw_swapped),
+        ("dtype.not_float", _nchw_no_float),
+        ("layout.batch_missing", _nchw_no_batch),
+    ),
+}
