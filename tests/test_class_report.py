@@ -11,7 +11,7 @@ import pytest
 from _jupyter_server import chromium_missing_reason, launch_chromium
 from synthetic_grades import EXERCISES, make_grades
 
-from convdojo.grade.class_report import (HELP_MISCONCEPTIONS, analyse, counts, write_report)
+from convdojo.grade.class_report import (HELP_MISCONCEPTIONS, counts, write_report)
 
 from convdojo.cli import main
 

@@ -69,12 +69,12 @@ def _plots(report: ClassReport) -> tuple[str, str]:
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=1 - 0.5 / fig.get_figheight(),
                         hspace=0.6, wspace=0.3)
     scores = _svg(fig)
-    top = report.misconceptions[:15]
-    if not top:
+    ranked = report.misconceptions[:15]
+    if not ranked:
         return scores, ""
-    fig = Figure(figsize=(8, 0.3 * len(top) + 1.0))
+    fig = Figure(figsize=(8, 0.3 * len(ranked) + 1.0))
     ax = fig.add_subplot(1, 1, 1)
-    ax.barh([m.code for m in reversed(top)], [len(m.students) for m in reversed(top)],
+    ax.barh([m.code for m in reversed(ranked)], [len(m.students) for m in reversed(ranked)],
             color=_ORANGE)
     ax.set_xlabel("students", fontsize=8)
     ax.tick_params(labelsize=8)

@@ -78,13 +78,13 @@ def _quiz_probes() -> dict[str, Probe]:
 PROBES: dict[str, dict[str | None, Probe]] = {
     "weight_shape": {None: Probe(_lesson, "weight", (
         ("weights.tf_order", _tf_order),
-        ("weights.channels_forgotten", lambda l: (l.out_channels, *l.kernel_size))))},
+        ("weights.channels_forgotten", lambda layer: (layer.out_channels, *layer.kernel_size))))},
     "param_count": {None: Probe(_lesson, "params", (
         ("params.kernel_only", _kernel_only),))},
     "tconv_weight_shape": {None: Probe(lambda: nn.ConvTranspose2d(64, 32, 2, stride=2), "weight",
                                        (("weights.transposed_order",
-                                         lambda l: (l.out_channels, l.in_channels,
-                                                    *l.kernel_size)),))},
+                                         lambda t: (t.out_channels, t.in_channels,
+                                                    *t.kernel_size)),))},
     "pool_vs_conv": {"conv_params": Probe(pooling._conv, "params"),
                      "pool_shape": Probe(pooling._pool, (1, 64, 112, 112))},
     "predict_shapes": dict(_quiz_probes()),
