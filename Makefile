@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root (containers, CI) unless told to.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+ALLOW_ROOT := $(if $(filter 0,$(shell PATH="$${PATH:-/usr/bin:/bin}" id -u)),--allow-root)
 
 .PHONY: lab instructor test venv exercises check-sync bench pictures lock clean
 
