@@ -64,12 +64,13 @@ def test_an_autograder_cell_says_run_me_again_once_its_answer_changes(tmp_path) 
         assert run_all_cells(page) == []
         cell = page.locator(".jp-Notebook .jp-Cell").nth(test)
         assert "not answered yet" in cell.locator(".jp-OutputArea").inner_text()
-        # The student answers and runs the answer cell (not the autograder cell).
-        page.evaluate("""([i, text]) => {
+        # The student answers, runs the answer cell and its self-check (not the autograder cell).
+        page.evaluate("""async ([i, text]) => {
             const nb = window.jupyterapp.shell.currentWidget.content;
             const src = nb.widgets[i].model.sharedModel;
             src.setSource(src.getSource().replace('conv7 = None', text));
             nb.activeCellIndex = i;
+            await window.jupyterapp.commands.execute('notebook:run-cell-and-select-next');
             return window.jupyterapp.commands.execute('notebook:run-cell');
         }""", [answer, "conv7 = nn.Conv2d(1, 1, kernel_size=3)"])
         page.wait_for_function("""(i) => {

@@ -2,9 +2,11 @@
 
 An nbgrader test cell shows its score with :meth:`CheckResult.report`.  That output stays on
 screen when the student later fixes the answer above it, still saying "not answered yet".
-So ``report`` shows the result under a display id, and an IPython ``post_run_cell`` hook
-replaces it with a "run this cell again" notice as soon as the answer variable it judged
-is rebound or changes.  Outside IPython nothing is tracked.
+So ``report`` shows the result under a display id, and the next self-check of the same
+exercise (``check(exercise, answer)`` without ``hidden``) replaces it with a "run this cell
+again" notice when its answer is not the one that cell judged.  Running the cells in order
+(Run All, nbgrader autograde) never marks anything: each exercise's self-check runs before
+its test cell.  Outside IPython nothing is tracked.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["show", "Stale"]
+__all__ = ["show", "checked", "Stale"]
 
 _MISSING = object()
 
@@ -36,8 +38,8 @@ class Stale:
 
     def text(self) -> str:
         return (f"{self.exercise_id}: {self.name} has changed since this cell ran, so the "
-                "result that was here is out of date. Run the answer cell above, then this "
-                "cell again, to see your score with the hidden inputs.")
+                "result that was here is out of date. Run this cell again to see your score "
+                "with the hidden inputs.")
 
     def __repr__(self) -> str:
         return f"↻ {self.text()}"
@@ -47,8 +49,7 @@ class Stale:
                 f'padding:4px 10px;margin:4px 0">↻ {html.escape(self.text())}</div>')
 
 
-_SHOWN: dict[str, _Shown] = {}
-_HOOKED: list[Any] = []  # the shells whose post_run_cell we listen to
+_SHOWN: dict[str, _Shown] = {}  # exercise -> its autograder cell's latest output
 
 
 def _fingerprint(value: Any) -> str:
@@ -81,21 +82,14 @@ def show(result: Any) -> None:
     display(result, display_id=display_id)
     answer = shell.user_ns.get(answer_name, _MISSING)
     _SHOWN[result.exercise_id] = _Shown(display_id, answer_name, answer, _fingerprint(answer))
-    if shell not in _HOOKED:
-        shell.events.register("post_run_cell", _after_cell)
-        _HOOKED.append(shell)
 
 
-def _after_cell(*_: Any) -> None:
-    from IPython import get_ipython
+def checked(exercise_id: str, answer: Any) -> None:
+    """A self-check ran: mark the exercise's autograder output stale if the answer differs."""
+    shown = _SHOWN.get(exercise_id)
+    if shown is None or (answer is shown.answer and _fingerprint(answer) == shown.fingerprint):
+        return
     from IPython.display import update_display
 
-    shell = get_ipython()
-    if shell is None:
-        return
-    for exercise, shown in list(_SHOWN.items()):
-        now = shell.user_ns.get(shown.name, _MISSING)
-        if now is shown.answer and _fingerprint(now) == shown.fingerprint:
-            continue
-        update_display(Stale(exercise, shown.name), display_id=shown.display_id)
-        del _SHOWN[exercise]
+    update_display(Stale(exercise_id, shown.name), display_id=shown.display_id)
+    del _SHOWN[exercise_id]

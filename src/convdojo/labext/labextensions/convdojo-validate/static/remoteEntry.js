@@ -22,6 +22,9 @@ var _JUPYTERLAB = (window._JUPYTERLAB = window._JUPYTERLAB || {});
 .convdojo-report { overflow: auto; padding: 8px 14px; font-family: var(--jp-code-font-family); font-size: var(--jp-code-font-size); background: var(--jp-layout-color0); color: var(--jp-ui-font-color0); }
 .convdojo-report header { font-family: var(--jp-ui-font-family); margin: 4px 0 8px; }
 .convdojo-report pre { white-space: pre-wrap; margin: 0; line-height: 1.45; }
+.convdojo-report pre > span { display: block; }
+.convdojo-report pre > .cd-row { padding-left: 5ch; text-indent: -5ch; }
+.convdojo-report pre > .cd-feedback { padding-left: 7ch; text-indent: -7ch; }
 .convdojo-report .cd-passed { color: #007a5a; font-weight: 600; }
 .convdojo-report .cd-failed { color: #b54700; font-weight: 600; }
 .convdojo-report .cd-unanswered { color: #8a6100; font-weight: 600; }
@@ -48,7 +51,7 @@ var _JUPYTERLAB = (window._JUPYTERLAB = window._JUPYTERLAB || {});
     } else if (inExercise && /^\s{7}/.test(text)) {
       span.className = "cd-feedback";
     }
-    span.textContent = text + "\n";
+    span.textContent = text || " "; // one block per line: a blank line keeps its height
     return span;
   }
 
