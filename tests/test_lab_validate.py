@@ -60,3 +60,10 @@ def test_grades_in_a_sandbox_kept_warm_between_calls(validator, tmp_path) -> Non
     second = validator.run("conv_shapes.ipynb")
     assert second.warm and second.text == first.text
     assert list(validator._sessions) == ["conv_shapes"]
+
+
+def test_an_unusable_device_is_a_clear_error(validator, monkeypatch) -> None:
+    monkeypatch.setenv("CONVDOJO_DEVICE", "tpu")
+    reply = validator.run("conv_shapes.ipynb")
+    assert (reply.status, reply.exit) == ("error", 2) and "tpu" in reply.text
+    assert validator.warm("conv_shapes.ipynb") is None

@@ -103,7 +103,10 @@ class Validator:
             return None
         if insp.assignment is None:
             return None
-        self._session(insp.assignment)
+        try:
+            self._session(insp.assignment)
+        except ValueError:  # Validate will say why
+            return None
         return insp.assignment
 
     def run(self, rel: str) -> Reply:
@@ -128,7 +131,10 @@ class Validator:
                          f"{exc.strerror or exc}", command)
         if not insp.ok or insp.assignment is None:
             return Reply(shown, "broken", 1, cli_validate._problems(insp), command, insp.warnings)
-        session, warm = self._session(insp.assignment)
+        try:
+            session, warm = self._session(insp.assignment)
+        except ValueError as exc:  # an unusable CONVDOJO_DEVICE
+            return Reply(shown, "error", 2, f"convdojo validate: error: {exc}", command)
         try:
             with self._locks[insp.assignment]:
                 report = validate.grade(insp, session=session)
