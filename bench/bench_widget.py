@@ -211,6 +211,8 @@ def main() -> None:
     print(f"  exported HTML (w.to_html): fps while playing    {br['html_fps']:8.1f}  "
           f"(display {br['html_raf_hz']:.0f} Hz)")
     print(f"  ratio JupyterLab / exported HTML                {ratio:8.2f}  (target ≥ 0.9)")
+    print(f"  JupyterLab frames that show a new step          {br['fps'] / max(br['raf_hz'], 1e-9):8.0%}"
+          "  (the loop steps on every frame the page gets)")
     print(f"  Chromium: draw cost per step                   {br['draw_ms']:8.2f} ms  "
           f"(≈ {1000 / max(br['draw_ms'], 1e-3):.0f} steps/s possible)")
     print(f"  websocket kernel→browser per step, all traffic {br['ws_bytes_per_step']:8.0f} B  "
