@@ -62,8 +62,18 @@ def test_grades_in_a_sandbox_kept_warm_between_calls(validator, tmp_path) -> Non
     assert list(validator._sessions) == ["conv_shapes"]
 
 
-def test_an_unusable_device_is_a_clear_error(validator, monkeypatch) -> None:
+@pytest.fixture
+def bad_device(monkeypatch):
+    from convdojo.devices import default_device
+
     monkeypatch.setenv("CONVDOJO_DEVICE", "tpu")
+    default_device.cache_clear()  # decided once per process: decide again with "tpu"
+    yield
+    monkeypatch.delenv("CONVDOJO_DEVICE")
+    default_device.cache_clear()
+
+
+def test_an_unusable_device_is_a_clear_error(validator, bad_device) -> None:
     reply = validator.run("conv_shapes.ipynb")
     assert (reply.status, reply.exit) == ("error", 2) and "tpu" in reply.text
     assert validator.warm("conv_shapes.ipynb") is None
