@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Jupyter refuses to run as root (containers, CI) unless told to.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+ALLOW_ROOT := $(if $(filter 0,$(shell PATH="$${PATH:-/usr/bin:/bin}" id -u)),--allow-root)
 
-.PHONY: lab test venv system-deps exercises check-sync bench pictures lock clean
+.PHONY: lab instructor test venv system-deps exercises check-sync bench pictures lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,15 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 # LAB_ARGS passes extra options, e.g. make lab LAB_ARGS="--no-browser --port=8890"
-# .venv/bin goes first on PATH, so JupyterLab's terminals find `convdojo validate`.
+# The student's lab (jupyter-config/student): the kit's root, opened on exercises/, convdojo's
+# Validate button, no nbgrader instructor or exchange tools; terminals find `convdojo`.
+LAB_PATH := PATH="$(abspath $(BIN)):$${PATH:-/usr/local/bin:/usr/bin:/bin}"
 lab: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=exercises $(ALLOW_ROOT) $(LAB_ARGS)
+	$(LAB_PATH) JUPYTER_CONFIG_PATH="$(abspath jupyter-config/student)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) $(LAB_ARGS)
+
+# The instructor's lab (jupyter-config/instructor): Formgrader for the course in autograder/.
+instructor: $(STAMP)
+	cd autograder && $(LAB_PATH) JUPYTER_CONFIG_PATH="$(abspath jupyter-config/instructor)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(abspath $(BIN))/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) $(LAB_ARGS)
 
 # Debian packages the grader's sandbox and the browser tests need. Installed when this
 # user can (root, or passwordless sudo); otherwise those tests skip and name the command.

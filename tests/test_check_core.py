@@ -73,7 +73,7 @@ MISTAKES = [
     ("combination", nn.Conv2d(16, 16, 3, stride=2, padding=1),
      ["in_channels is 16, but the input has 3 channels"], 0.25),
     # a shape that is right only for the shown size
-    ("stride", nn.Conv2d(3, 3, 5, stride=3, padding=18), ["right only for the sizes you have seen",
+    ("stride", nn.Conv2d(3, 3, 5, stride=3, padding=18), ["6 of 6 hidden inputs failed",
                                                           "(non-square) expected (2, 3, 19, 31)"], 1),
     ("channels", nn.Conv2d(3, 16, 3, stride=2, padding=9), ["(non-square) expected"], 1),
     # non-convolutions that fake the shape

@@ -1,14 +1,17 @@
-"""`make lab` really serves JupyterLab with the exercises."""
+"""`make lab` serves the student's JupyterLab; `make instructor` the instructor's, with Formgrader."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
@@ -41,31 +44,30 @@ def _server_env(group: int) -> dict[str, str]:
     raise AssertionError("no jupyter-lab process found under make")
 
 
-def test_make_lab_serves_the_exercises() -> None:
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return reply.read()
+
+
+@contextlib.contextmanager
+def _make(target: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run `make TARGET` on a free port; yield (base url with a trailing ?token=, process)."""
     port, token = _free_port(), "convdojo-test"
     args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
-    proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(["make", "-s", target, f"LAB_ARGS={args}"], cwd=ROOT,
+                            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}/"
     try:
-        listing = None
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                url = f"http://127.0.0.1:{port}/api/contents/?token={token}"
-                with urllib.request.urlopen(url, timeout=5) as reply:
-                    listing = json.load(reply)
+                _get(f"{base}api/status?token={token}")
                 break
             except OSError:
                 time.sleep(0.5)
-        assert listing is not None, proc.stdout.read().decode() if proc.poll() is not None else ""
-        names = {item["name"] for item in listing["content"]}
-        assert {a.name for a in specs.assignments()} <= names
-        lab = urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10)
-        assert b"JupyterLab" in lab.read()
-        # Its terminals (and `!` in notebooks) find the kit's command line: convdojo validate.
-        path = _server_env(proc.pid)["PATH"].split(os.pathsep)
-        assert path[0] == str(ROOT / ".venv" / "bin") and (ROOT / ".venv/bin/convdojo").exists()
+        assert proc.poll() is None, proc.stdout.read().decode()
+        yield base + "{}?token=" + token, proc
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -73,3 +75,32 @@ def test_make_lab_serves_the_exercises() -> None:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_make_lab_serves_the_kit_opened_on_the_exercises() -> None:
+    with _make("lab") as (url, proc):
+        names = {item["name"] for item in json.loads(_get(url.format("api/contents/")))["content"]}
+        assert {"exercises", "widgets"} <= names  # the gallery is reachable too
+        inside = json.loads(_get(url.format("api/contents/exercises")))["content"]
+        assert {a.name for a in specs.assignments()} <= {item["name"] for item in inside}
+        lab = _get(url.format("lab"))
+        assert b"JupyterLab" in lab
+        with urllib.request.urlopen(url.format(""), timeout=30) as home:  # opens on the exercises
+            assert home.geturl().split("?")[0].endswith("/lab/tree/exercises")
+        assert b'"@jupyter/nbgrader:formgrader"' in lab.split(b'"disabledExtensions"')[1][:600]
+        assert b'"name": "convdojo-validate"' in lab  # the Validate button's front end
+        with pytest.raises(urllib.error.HTTPError) as err:  # nbgrader's instructor server side is off
+            _get(url.format("formgrader"))
+        assert err.value.code == 404
+        # Its terminals (and `!` in notebooks) find the kit's command line: convdojo validate.
+        path = _server_env(proc.pid)["PATH"].split(os.pathsep)
+        assert path[0] == str(ROOT / ".venv" / "bin") and (ROOT / ".venv/bin/convdojo").exists()
+
+
+def test_make_instructor_serves_formgrader_for_the_course(tmp_path) -> None:
+    with _make("instructor", {"CONVDOJO_COURSE": str(tmp_path / "course")}) as (url, proc):
+        assert b"formgrader" in _get(url.format("formgrader")).lower()
+        listed = json.loads(_get(url.format("formgrader/api/assignments")))
+        assert {a["name"] for a in listed} == {a.name for a in specs.assignments()}
+        lab = _get(url.format("lab"))
+        assert b'"@jupyter/nbgrader:formgrader"' not in lab.split(b'"disabledExtensions"')[1][:600]

@@ -137,10 +137,10 @@ def test_play_advances_the_step_and_the_drawing(gallery_page, tmp_path_factory) 
     root = roots(page).nth(0)
     start = press(root, "Home", 0)
     output = page.locator(".jp-OutputArea-output:has(.sk-root)").nth(0)
-    toggle = output.locator(".widget-play button").nth(0)  # ipywidgets 8: play/pause, stop, repeat
+    toggle = output.get_by_role("button", name="play")
     toggle.click()
     page.wait_for_function("r => Number(r.dataset.step) >= 2", arg=root.element_handle())
-    toggle.click()
+    output.get_by_role("button", name="pause").click()
     moved = dom_state(root)
     assert moved["taps"] != start["taps"] and moved["done"] == moved["step"] + 1 > start["done"]
     # The kernel hears about the step too (Python's trait follows the browser).
@@ -156,16 +156,77 @@ def test_play_advances_the_step_and_the_drawing(gallery_page, tmp_path_factory) 
 def test_python_and_the_play_button_share_the_step(gallery_page) -> None:
     page, errors = gallery_page
     root = roots(page).nth(0)
-    kernel_print(page, "valid.step = 5")  # from Python: the drawing and the Play follow
+    kernel_print(page, "valid.step = 5")  # from Python: the drawing follows
     page.wait_for_function("r => r.dataset.step === '5'", arg=root.element_handle())
-    page.wait_for_timeout(300)
-    assert kernel_print(page, "print(valid.play.value)").strip() == "5"
     output = page.locator(".jp-OutputArea-output:has(.sk-root)").nth(0)
-    output.locator(".widget-play button").nth(1).click()  # stop: back to the first step
+    output.get_by_role("button", name="stop and go back to the first step").click()
     page.wait_for_function("r => r.dataset.step === '0'", arg=root.element_handle())
     page.wait_for_timeout(300)
     assert kernel_print(page, "print(valid.step, valid.playing)").split() == ["0", "False"]
+    kernel_print(page, "valid.playing = True")  # Python can start it too; it stops itself at the end
+    page.wait_for_function("r => Number(r.dataset.step) >= 1", arg=root.element_handle())
+    kernel_print(page, "valid.playing = False")
+    page.wait_for_timeout(500)
+    shown = dom_state(root)["step"]
+    assert kernel_print(page, "print(valid.step, valid.playing)").split() == [str(shown), "False"]
     assert not errors
+
+
+def test_playing_sends_nothing_to_the_kernel_until_it_stops(gallery_page) -> None:
+    """The loop is the browser's: no comm message per frame; the step arrives when play stops."""
+    page, errors = gallery_page
+    root = roots(page).nth(0)
+    press(root, "Home", 0)
+    output = page.locator(".jp-OutputArea-output:has(.sk-root)").nth(0)
+    kernel_print(page, "valid.interval = 40; valid.repeat = True")
+    page.wait_for_timeout(300)
+    sent = page.evaluate("""() => {
+        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        const log = window.__skSent = [];
+        if (!window.__skHooked) {
+            const send = kernel.sendShellMessage.bind(kernel);
+            kernel.sendShellMessage = (msg, ...rest) => { (window.__skSent || []).push(msg.header.msg_type); return send(msg, ...rest); };
+            window.__skHooked = true;
+        }
+        return log.length;
+    }""")
+    assert sent == 0
+    output.get_by_role("button", name="play").click()
+    moves = root.evaluate("""(r) => new Promise((done) => {
+        let last = r.dataset.step, moves = 0;
+        const tick = () => {
+            if (r.dataset.step !== last) { moves += 1; last = r.dataset.step; }
+            if (moves < 12) requestAnimationFrame(tick); else done(moves);
+        };
+        requestAnimationFrame(tick);
+    })""")  # past the last step and round again (repeat)
+    assert moves == 12
+    during = page.evaluate("window.__skSent.length")
+    assert during == 1  # `playing: true`, once
+    output.get_by_role("button", name="pause").click()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__skSent").count("comm_msg") == 2  # and the step with `playing: false`
+    shown = dom_state(root)["step"]
+    assert kernel_print(page, "print(valid.step, valid.playing)").split() == [str(shown), "False"]
+    kernel_print(page, "valid.interval = 500; valid.repeat = False")
+    assert not errors
+
+
+def test_every_control_has_an_accessible_name(gallery_page) -> None:
+    page, _ = gallery_page
+    output = page.locator(".jp-OutputArea-output:has(.sk-root)").nth(0)
+    names = output.evaluate("""(out) => [...out.querySelectorAll('button, input, select, [tabindex]')].map((c) => {
+        const label = c.getAttribute('aria-label') || (c.labels && [...c.labels].map(l => l.textContent).join(' '))
+            || (c.getAttribute('aria-labelledby') && document.getElementById(c.getAttribute('aria-labelledby')).textContent)
+            || c.getAttribute('title') || '';
+        return [c.tagName, c.className, label.trim()];
+    })""")
+    assert len(names) >= 9  # 5 text boxes, in_channels, mode, play, stop, repeat, slider, drawing
+    assert [n for n in names if not n[2]] == []
+    labels = {n[2] for n in names}
+    assert {"play", "stop and go back to the first step", "repeat", "step"} <= labels
+    repeat = output.get_by_role("button", name="repeat")
+    assert repeat.get_attribute("aria-pressed") == "false"
 
 
 def test_dragging_the_step_slider_moves_the_window(gallery_page) -> None:
@@ -193,7 +254,7 @@ def test_reduced_motion_stops_autoplay(gallery_page) -> None:
         root = roots(page).nth(2)
         press(root, "Home", 0)
         output = page.locator(".jp-OutputArea-output:has(.sk-root)").nth(2)
-        output.locator(".widget-play button").nth(0).click()
+        output.get_by_role("button", name="play").click()
         page.wait_for_timeout(1500)
         assert dom_state(root)["step"] == 0
         assert root.locator(".sk-motion").is_visible()

@@ -150,7 +150,7 @@ def test_parameter_changes_rebuild_and_resize_the_controls() -> None:
     w.step = 30
     w.kernel_size = 5
     assert w.output_size == (shapes.conv_out(8, 5),) * 2
-    assert w.step == w.n_steps - 1 == w.play.max
+    assert w.step == w.n_steps - 1
     assert w.frame["out"] == list(w.output_size)
     w.stride, w.padding = 2, "same"
     assert w.error == shapes_error(w._spec()) and "stride" in w.error and w.n_steps == 0
@@ -174,15 +174,14 @@ def test_controls_parse_text_and_report_typos() -> None:
     assert w.controls["dilation"].value == "2"
 
 
-def test_play_drives_step_in_the_browser() -> None:
-    w = SlidingKernel((5, 5), 3)
-    # The front end links Play.value and step (sliding_kernel.js, initialize): the Play model
-    # reaches it as a widget reference, and no Python-side link sits in between.
-    assert w._play is w.play
-    assert w.get_state("_play")["_play"] == f"IPY_MODEL_{w.play.model_id}"
-    links = {(k.source[0], k.source[1], k.target[0], k.target[1]) for k in w._links}
-    assert (w, "playing", w.play, "playing") in links
-    assert all(isinstance(k, ipywidgets.widgets.widget_link.Link) for k in w._links)  # jslink, not Python link
+def test_play_runs_in_the_browser_with_no_extra_models() -> None:
+    w = SlidingKernel((5, 5), 3, interval=16)
+    # Play, stop, repeat and the slider are drawn by sliding_kernel.js: no Play or IntSlider
+    # model (each would cost kernel messages per frame); the browser's loop needs only these.
+    state = w.get_state()
+    assert {"step", "playing", "interval", "repeat"} <= set(state)
+    assert state["interval"] == 16 and state["repeat"] is False and state["playing"] is False
+    assert not any(isinstance(c, ipywidgets.Play) for c in w.ui.children)
     assert w in w.ui.children and w._repr_mimebundle_()  # displaying shows controls + drawing
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .. import specs
+from .. import freshness, specs
 from ..specs.answers import a_type
 from ..devices import resolve_device
 from . import diagnose as diagnosis
@@ -55,6 +55,8 @@ def check(
     spec = specs.get(exercise_id)
     if answer is MISSING:
         answer = _caller_value(spec.answer_name)
+    if not hidden and answer is not MISSING:
+        freshness.checked(spec.id, answer)  # the autograder output below may be out of date
     dev = resolve_device(device)
     # nbgrader fails a test cell that wrote to stderr, and torch likes to warn.
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):

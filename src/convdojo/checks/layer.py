@@ -15,7 +15,7 @@ from .explain import explain_dims, reconsider
 from .extras import gate_findings, model_findings, target_findings
 from .integrity import REBUILD, frozen, inconsistent, make_honest, malformed
 from .reference import has_tree_reference, reference_tree
-from .result import CheckResult, Finding
+from .result import SEEN_ONLY, CheckResult, Finding
 from .structure import attribute, leaves, tampering, type_name
 from .trace import has_templates, shape_story, why_it_fails
 
@@ -171,7 +171,7 @@ def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Vari
         wrong = [n for n, g, e in zip("NCHW", got_shape, want) if g != e]
         return Finding(group, False, f"{where} the output has the wrong "
                        f"{', '.join(wrong) or 'number of dimensions'} (rule: {spec.rule.text}). "
-                       "Your layer may be right only for the sizes you have seen.", True)
+                       f"{SEEN_ONLY}", True)
     if has_templates(model, spec.container_types):
         details = [shape_story(model, spec.container_types, tuple(v.input_shape))]
     else:

@@ -16,6 +16,9 @@ __all__ = ["Finding", "CheckResult", "GROUPS"]
 # shown input (or a function's first case), "variants" every other input.
 GROUPS = ("structure", "constraints", "shape", "variants", "values")
 
+# The end of a hidden shape failure's message (checks/layer.py), said only when the shown inputs pass.
+SEEN_ONLY = "Your layer may be right only for the sizes you have seen."
+
 STATUSES = ("passed", "failed", "unanswered", "invalid", "error", "timeout")
 
 
@@ -66,8 +69,11 @@ class CheckResult:
         failed = [f for f in hidden if not f.passed]
         if failed:
             # One line for all hidden failures: their labels, never their inputs.
-            feedback.append(f"{len(failed)} of {len(hidden)} hidden inputs failed. "
-                            f"{failed[0].message}")
+            summary = f"{len(failed)} of {len(hidden)} hidden inputs failed. {failed[0].message}"
+            if any(not f.passed and not f.hidden and f.group == failed[0].group for f in findings):
+                # The shown inputs fail too: "right only for the sizes you have seen" is untrue.
+                summary = summary.replace(f" {SEEN_ONLY}", "")
+            feedback.append(summary)
         feedback += list(on_fail)
         if judged.why:
             feedback.append(judged.why)
@@ -121,13 +127,13 @@ class CheckResult:
         )
 
     def report(self) -> float:
-        """Show the feedback and return the score (an nbgrader test cell's partial credit)."""
-        try:
-            from IPython.display import display
-        except ImportError:  # pragma: no cover - IPython ships with the kit
-            print(self)
-        else:
-            display(self)
+        """Show the feedback and return the score (an nbgrader test cell's partial credit).
+
+        In a kernel the output turns into "run this cell again" once the answer changes.
+        """
+        from .. import freshness
+
+        freshness.show(self)
         return self.score
 
 

@@ -266,21 +266,24 @@ function update(v, step, parts) {
 function render({ model, el: host }) {
   const id = `sk${++instances}`;
   const root = el("div", { class: "sk-root", tabindex: 0, role: "group", "data-lm-suppress-shortcuts": "true",
-    "aria-roledescription": "sliding kernel", "aria-keyshortcuts": "ArrowLeft ArrowRight ArrowUp ArrowDown Home End Space" });
-  // The step slider lives here, not in a separate IntSlider model: each jslinked model
-  // costs a kernel message and its echo per frame, which is what limits the frame rate.
+    "aria-roledescription": "sliding kernel", "aria-label": "sliding kernel drawing: arrow keys move the window, Space plays",
+    "aria-keyshortcuts": "ArrowLeft ArrowRight ArrowUp ArrowDown Home End Space" });
+  // Play, stop, repeat and the step slider live here, not in separate ipywidgets models: each
+  // linked model costs kernel messages per frame. Playing runs its own requestAnimationFrame
+  // loop in the browser and touches no model until it stops; then the kernel hears the step.
+  const button = (cls, label, text, title) => el("button", { type: "button", class: `sk-btn ${cls}`, "aria-label": label, title }, text);
+  const playBtn = button("sk-play", "play", "▶", "play / pause (Space)");
+  const stopBtn = button("sk-stop", "stop and go back to the first step", "■", "stop");
+  const repeatBtn = button("sk-repeat", "repeat", "↻", "repeat");
   const slider = el("input", { type: "range", class: "sk-slider", min: 0, max: 0, value: 0, "aria-label": "step" });
-  const sliderRow = el("label", { class: "sk-slider-row" }, "step ");
-  sliderRow.append(slider);
-  host.append(sliderRow, root);
-  slider.addEventListener("input", () => {
-    model.set("step", Number(slider.value));
-    model.save_changes();
-  });
+  const bar = el("div", { class: "sk-slider-row", role: "toolbar", "aria-label": "playback" });
+  bar.append(playBtn, stopBtn, repeatBtn, el("span", { "aria-hidden": "true" }, "step"), slider);
+  host.append(bar, root);
   const reduce = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
-  let view = null, parts = null, pending = false;
+  let view = null, parts = null, pending = false, current = 0, raf = 0, last = 0;
 
   const nSteps = () => (model.get("error") || !model.get("frame").rows ? 0 : model.get("frame").n_steps);
+  const clamp = (s) => Math.max(0, Math.min(s, nSteps() - 1));
   function draw() {
     root.replaceChildren();
     view = null;
@@ -303,13 +306,13 @@ function render({ model, el: host }) {
     root.append(body);
     view = build(f, body, id);
     root.dataset.cell = view.cs;
-    parts = { caption: el("div", { class: "sk-caption", "aria-live": "polite" }), arith: el("div", { class: "sk-arith" }),
-      counter: el("span", { class: "sk-counter" }),
+    parts = { caption: el("div", { class: "sk-caption", "aria-live": model.get("playing") ? "off" : "polite" }),
+      arith: el("div", { class: "sk-arith" }), counter: el("span", { class: "sk-counter" }),
       note: el("div", { class: "sk-note sk-motion", hidden: "" }, "Autoplay is off because your system asks for reduced motion: use the arrow keys or the slider.") };
     head.prepend(parts.counter);
     view.arith = arithmeticView(f, parts.arith);
     root.append(parts.caption, parts.arith, el("pre", { class: "sk-formula" }, f.formulas.join("\n")), parts.note);
-    step();
+    show(model.get("step"));
   }
   // error and frame usually change together: draw once, after both have arrived.
   function schedule() {
@@ -317,119 +320,99 @@ function render({ model, el: host }) {
     pending = true;
     queueMicrotask(() => { pending = false; draw(); });
   }
-  function step() {
-    if (pending) return; // draw() will call us with the new frame
+  function show(step) {
     const n = nSteps();
-    const s = Math.max(0, Math.min(model.get("step"), n - 1));
+    const s = clamp(step);
+    current = s;
     root.dataset.step = s;
     root.dataset.nSteps = n;
     slider.max = Math.max(n - 1, 0);
     slider.value = s;
     slider.disabled = n === 0;
-    if (!view || n === 0) return;
-    update(view, s, parts);
+    if (view && n > 0) update(view, s, parts);
+  }
+  function stepChanged() {
+    if (!pending) show(model.get("step")); // draw() shows it with the new frame otherwise
+  }
+  // The kernel hears about playing once when it starts and once, with the step, when it stops.
+  function send(state) {
+    model.set(state);
+    model.save_changes();
+  }
+  function tick(now) {
+    raf = 0;
+    if (!model.get("playing")) return;
+    // 2 ms of slack: a 16 ms interval steps on every frame of a 60 Hz display.
+    if (now - last >= model.get("interval") - 2) {
+      last = now;
+      const n = nSteps();
+      if (current + 1 < n) show(current + 1);
+      else if (model.get("repeat") && n > 0) show(0);
+      else { send({ playing: false, step: current }); return; }
+    }
+    raf = requestAnimationFrame(tick);
+  }
+  function togglePlay() {
+    if (model.get("playing")) send({ playing: false, step: current });
+    else send({ playing: true, step: current >= nSteps() - 1 && !model.get("repeat") ? 0 : current });
   }
   function playing() {
     const on = model.get("playing");
+    playBtn.textContent = on ? "❚❚" : "▶";
+    playBtn.setAttribute("aria-label", on ? "pause" : "play");
     if (on && reduce && reduce.matches) {
-      // Deferred: jslink ignores changes made while it is still forwarding `playing` to us.
-      // Play also takes one step at once; put it back so nothing moves.
-      const before = model.get("step");
-      queueMicrotask(() => {
-        model.set({ playing: false, step: before }); // the jslinked Play button stops its timer
-        model.save_changes();
-      });
+      // Deferred: a change made while the model is still delivering `playing` would be lost.
+      const before = current;
+      queueMicrotask(() => send({ playing: false, step: before }));
       if (parts) parts.note.hidden = false;
       return;
     }
-    // A live region that speaks 30 times a second helps nobody: mute it while playing.
+    // A live region that speaks 60 times a second helps nobody: mute it while playing.
     if (parts) parts.caption.setAttribute("aria-live", on ? "off" : "polite");
+    if (on && !raf) {
+      last = performance.now();
+      raf = requestAnimationFrame(tick);
+    } else if (!on && raf) {
+      cancelAnimationFrame(raf);
+      raf = 0;
+      if (current !== model.get("step")) send({ step: current }); // stopped from Python
+    }
+  }
+  function repeatChanged() {
+    repeatBtn.setAttribute("aria-pressed", String(!!model.get("repeat")));
   }
   function key(e) {
-    const n = nSteps(), s = model.get("step"), cols = view ? view.f.out[1] : 1;
+    const n = nSteps(), s = current, cols = view ? view.f.out[1] : 1;
     const moves = { ArrowRight: s + 1, ArrowDown: s + cols, ArrowLeft: s - 1, ArrowUp: s - cols, Home: 0, End: n - 1 };
-    if (e.key === " ") {
-      model.set("playing", !model.get("playing"));
-    } else if (e.key in moves && n > 0) {
-      model.set("step", Math.max(0, Math.min(moves[e.key], n - 1)));
-    } else return;
+    if (e.key === " ") togglePlay();
+    else if (e.key in moves && n > 0) send({ playing: false, step: Math.max(0, Math.min(moves[e.key], n - 1)) });
+    else return;
     e.preventDefault();
     e.stopPropagation();
-    model.save_changes();
   }
+  playBtn.addEventListener("click", togglePlay);
+  stopBtn.addEventListener("click", () => send({ playing: false, step: 0 }));
+  repeatBtn.addEventListener("click", () => send({ repeat: !model.get("repeat") }));
+  slider.addEventListener("input", () => send({ playing: false, step: Number(slider.value) }));
   model.on("change:frame", schedule);
   model.on("change:error", schedule);
-  model.on("change:step", step);
+  model.on("change:step", stepChanged);
   model.on("change:playing", playing);
+  model.on("change:repeat", repeatChanged);
   root.addEventListener("keydown", key);
   if (reduce) reduce.addEventListener("change", playing);
   draw();
   playing();
+  repeatChanged();
   return () => {
+    if (raf) cancelAnimationFrame(raf);
     model.off("change:frame", schedule);
     model.off("change:error", schedule);
-    model.off("change:step", step);
+    model.off("change:step", stepChanged);
     model.off("change:playing", playing);
+    model.off("change:repeat", repeatChanged);
     if (reduce) reduce.removeEventListener("change", playing);
   };
 }
 
-// The Play button drives the step in the browser. This link is jslink's, minus one thing:
-// while playing, the step is not sent to the kernel on every frame. Each message there costs
-// the page a busy/idle status pair and an echo, and two linked models per frame held playing
-// below 30 fps. The kernel hears the step when playing pauses or stops, and at once otherwise.
-const PREFIX = "IPY_MODEL_";
-function initialize({ model }) {
-  let play = null, wanted = null;
-  const reduce = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
-  const fromPlay = () => {
-    const v = play.get("value");
-    if (v === model.get("step")) return;
-    if (play.get("playing") && reduce && reduce.matches) {
-      toPlay(); // no autoplay: undo the Play's first step; render() stops it and says why
-      return;
-    }
-    model.set("step", v);
-    if (!play.get("playing")) model.save_changes();
-  };
-  const toPlay = () => {
-    const s = model.get("step");
-    if (play && play.get("value") !== s) {
-      play.set("value", s);
-      play.save_changes();
-    }
-  };
-  const paused = () => { if (!play.get("playing")) model.save_changes(); };
-  const unbind = () => {
-    if (play) {
-      play.off("change:value", fromPlay);
-      play.off("change:playing", paused);
-    }
-    play = null;
-  };
-  // `_play` arrives after the widget's first state (Python creates the Play second).
-  const bind = () => {
-    const ref = model.get("_play");
-    unbind();
-    wanted = ref;
-    if (typeof ref !== "string" || !ref.startsWith(PREFIX) || !model.widget_manager) return;
-    model.widget_manager.get_model(ref.slice(PREFIX.length)).then((m) => {
-      if (wanted !== ref) return; // rebound (or closed) meanwhile
-      play = m;
-      play.on("change:value", fromPlay);
-      play.on("change:playing", paused);
-      toPlay();
-    });
-  };
-  model.on("change:_play", bind);
-  model.on("change:step", toPlay);
-  bind();
-  return () => {
-    wanted = null;
-    unbind();
-    model.off("change:_play", bind);
-    model.off("change:step", toPlay);
-  };
-}
-
-export default { initialize, render };
+export default { render };

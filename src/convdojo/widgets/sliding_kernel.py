@@ -30,13 +30,13 @@ class SlidingKernel(anywidget.AnyWidget):
     _css = _HERE / "sliding_kernel.css"
 
     step = traitlets.Int(0).tag(sync=True)
+    # Playing runs in the browser (a requestAnimationFrame loop in sliding_kernel.js): no
+    # message per frame; `step` arrives here when playing stops.
     playing = traitlets.Bool(False).tag(sync=True)
+    interval = traitlets.Int(500).tag(sync=True)  # ms per step while playing (16: every frame)
+    repeat = traitlets.Bool(False).tag(sync=True)  # start again after the last step
     error = traitlets.Unicode("").tag(sync=True)
     frame = traitlets.Dict().tag(sync=True)  # geometry and numbers; resent only on parameter changes
-    # The Play that drives `step`: the front end links the two in the browser (see initialize()
-    # in sliding_kernel.js), so playing needs no kernel round trip per frame.
-    _play = traitlets.Instance(ipywidgets.Play, allow_none=True).tag(
-        sync=True, **ipywidgets.widget_serialization)
 
     # Parameters are plain Python traits (not synced): any value is accepted here and checked by
     # geometry.make_spec, so a bad one shows a readable reason instead of a TraitError.
@@ -79,7 +79,8 @@ class SlidingKernel(anywidget.AnyWidget):
                          output_padding=output_padding, groups=groups, padding_mode=padding_mode,
                          count_include_pad=count_include_pad, divisor_override=divisor_override,
                          out_channel=out_channel)
-        self._build_controls(interval)
+        self.interval = int(interval)
+        self._build_controls()
         self._ready = True
         self._rebuild()
 
@@ -236,14 +237,9 @@ class SlidingKernel(anywidget.AnyWidget):
         return frame
 
     # ----- controls --------------------------------------------------------------------
-    def _build_controls(self, interval: int) -> None:
+    def _build_controls(self) -> None:
         style = {"description_width": "initial"}
-        self.play = ipywidgets.Play(min=0, max=0, interval=interval, description="play",
-                                    tooltip="play / pause")
-        # Playing runs in the browser: Play.value -> step is linked by the front end, and the
-        # step slider is drawn by the widget itself, so a frame syncs one model, not three.
-        self._play = self.play
-        self._links = [ipywidgets.jslink((self, "playing"), (self.play, "playing"))]
+        # Play, stop, repeat and the step slider are drawn by the widget itself (sliding_kernel.js).
         self.controls: dict[str, ipywidgets.ValueWidget] = {
             name: ipywidgets.Text(description=label, continuous_update=False, style=style,
                                   layout=ipywidgets.Layout(width="130px"))
@@ -255,7 +251,7 @@ class SlidingKernel(anywidget.AnyWidget):
         for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._on_control(name, change["new"]), "value")
         row = ipywidgets.HBox(list(self.controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap"))
-        self._ui = ipywidgets.VBox([row, self.play, self])
+        self._ui = ipywidgets.VBox([row, self])
 
     def _on_control(self, name: str, value: Any) -> None:
         if self._syncing:
@@ -286,7 +282,5 @@ class SlidingKernel(anywidget.AnyWidget):
                         control.value = show(value)
                 elif control.value != value:
                     control.value = value
-            last = max(self.n_steps - 1, 0)
-            self.play.max = last
         finally:
             self._syncing = False
