@@ -254,3 +254,17 @@ def test_pytest_autograder_isolates_notebooks_from_each_other(tmp_path: Path) ->
     spy = cases[SEE.name, "param_count"]
     assert spy["points"] == spy["max_points"] == "1", done.stdout[-3000:]
     assert cases[PLANT.name, "param_count"]["points"] == "0"
+
+
+def test_student_side_tools_check_without_bubblewrap_and_say_so(tmp_path: Path) -> None:
+    """validate may run a student's own notebook unsandboxed: one line says so."""
+    path = support.build(tmp_path / "submitted", HONEST[0], {})
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    done = subprocess.run([sys.executable, "-m", "convdojo.cli", "validate", str(path)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stdout.splitlines() if "without the grader's sandbox" in line]
+    assert len(notes) == 1 and "score: 11 / 11" in done.stdout
+    sandboxed = subprocess.run([sys.executable, "-m", "convdojo.cli", "validate", str(path)],
+                               capture_output=True, text=True, timeout=300)
+    assert "without the grader's sandbox" not in sandboxed.stdout

@@ -260,8 +260,8 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter, exitstatus: int,
         for problem in insp.problems if insp else []:
             tr.write_line(f"  notebook problem: {problem.text}")
     for assignment, run in state.sessions.items():
-        for note in run.iso.notes:
-            tr.write_line(f"warning ({assignment}): {note}")
+        if run.iso.student_note:
+            tr.write_line(f"note ({assignment}): {run.iso.student_note}")
     tr.write_line(f"score: {_fmt(total)} / {_fmt(maximum)}")
     if not state.hidden and any(validate.has_hidden_checks(s) for run in
                                 state.sessions.values() for s in run.specs):

@@ -231,5 +231,6 @@ def grade(insp: Inspection, *, device: str | None = None,
     assert lesson is not None  # inspect() found it
     numbers = {g.item: g.number for g in layout.graded_cells(lesson)}
     results = sorted(out.results, key=lambda r: numbers.get(r["exercise_id"], 0))
-    return Report(insp, results, numbers, _written(insp, lesson), list(out.notes),
+    notes = list(out.notes) + ([run.iso.student_note] if run.iso.student_note else [])
+    return Report(insp, results, numbers, _written(insp, lesson), notes,
                   any(has_hidden_checks(s) for s in run.specs))

@@ -42,6 +42,14 @@ class Isolation:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def student_note(self) -> str | None:
+        """One line for student-side tools that ran without bubblewrap, else None."""
+        if self.bwrap:
+            return None
+        return ("checked without the grader's sandbox (bubblewrap is not available here): "
+                "fine for your own notebook; the instructor's grader always uses one")
+
+    @property
     def label(self) -> str:
         return "bubblewrap" if self.bwrap else "NOT SANDBOXED (resource limits only)"
 
