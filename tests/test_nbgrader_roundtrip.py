@@ -51,6 +51,10 @@ HONEST = {
         "param_count": "n_params = 380",
     },
 }
+# Where the two graders differ by design: dee's answer cell raises (it runs the layer on x),
+# so convdojo scores that exercise 0 (an answer belongs to a cell that ran), while nbgrader's
+# test cell, in the student's kernel, cannot know and grades the layer left in `conv`.
+DIVERGES = {("dee", "channels")}
 TAMPERED = {
     # patches CheckResult.report in her kernel: every test cell reports full marks
     "eve": {
@@ -211,12 +215,17 @@ def test_nbgrader_scores_equal_convdojos_for_honest_submissions(cycle: Cycle) ->
     for student in HONEST:
         for exercise in EXERCISES:
             key = (student, exercise)
+            if key in DIVERGES:
+                assert ours[key] == 0 < cycle.nbgrader[key], key
+                continue
             assert cycle.nbgrader[key] == pytest.approx(ours[key], abs=1e-9), key
     assert _total(cycle.nbgrader, "ada") == 11
     assert _total(cycle.nbgrader, "cy") == 0
     partial = [v for (s, _), v in cycle.nbgrader.items() if s in ("bo", "dee")]
     assert any(0 < v < 1 or 1 < v < 2 for v in partial)  # real partial credit
-    assert not {s.student_id for s in cycle.comparison.suspects} & set(HONEST)
+    honest = {(s.student_id, s.exercise_id) for s in cycle.comparison.suspects
+              if s.student_id in HONEST}
+    assert honest == DIVERGES
     assert not cycle.comparison.lower and not cycle.comparison.unverified
 
 
@@ -227,10 +236,11 @@ def test_tampering_gets_full_marks_from_nbgrader_and_is_flagged(cycle: Cycle) ->
         assert {e: cycle.nbgrader[(student, e)] for e in EXERCISES} == max_points
     flagged = {(s.student_id, s.exercise_id): s for s in cycle.comparison.suspects}
     expected = {key for key, score in ours.items()
-                if key[0] in TAMPERED and score < max_points[key[1]]}
+                if key[0] in TAMPERED and score < max_points[key[1]]} | DIVERGES
     assert set(flagged) == expected
     assert ("eve", "param_count") not in flagged  # her one right answer is no suspect
-    assert len(expected) == 2 * len(EXERCISES) - 1
+    assert len(expected) == 2 * len(EXERCISES) - 1 + len(DIVERGES)
+    assert "raised" in " ".join(map(str, flagged[("dee", "channels")].evidence))
     eve = flagged[("eve", "worked_7x7")]
     assert (eve.nbgrader_score, eve.convdojo_score) == (1, ours[("eve", "worked_7x7")])
     assert all(s.evidence for s in flagged.values())  # what fails outside the kernel
@@ -267,7 +277,9 @@ def test_imported_scores_appear_in_nbgrader_export(cycle: Cycle) -> None:
         assert float(cycle.export_after[student]["score"]) < float(
             cycle.export_before[student]["score"])
     for student in HONEST:
-        assert cycle.export_after[student]["score"] == cycle.export_before[student]["score"]
+        lost = sum(cycle.nbgrader[k] for k in DIVERGES if k[0] == student)
+        assert float(cycle.export_after[student]["score"]) == pytest.approx(
+            float(cycle.export_before[student]["score"]) - lost)
     # compare still sees nbgrader's own autograde scores after the import
     again = gradebook.compare(cycle.url, assignment=ASSIGNMENT, rows=cycle.convdojo)
     assert again.suspects == cycle.comparison.suspects
