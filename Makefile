@@ -53,3 +53,34 @@ lock:
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+
+# --- A course in a box: JupyterHub + nbgrader's exchange (deploy/, docs/hub.md) ------------
+# Every course account runs the hub's Python, so it lives in deploy/.venv, built from
+# Debian's python3 (the kit's .venv may use an interpreter only root can reach).
+# configurable-http-proxy comes from npm into deploy/node_modules (package-lock.json).
+# make hub HUB_ARGS="--port 8000 --students cd-alice,cd-bob"; as root; make hub-stop undoes it.
+HUB_PYTHON ?= /usr/bin/python3
+HUB_VENV := deploy/.venv
+HUB_STAMP := $(HUB_VENV)/.installed
+HUB_PROXY := deploy/node_modules/.bin/configurable-http-proxy
+HUB_STATE ?= /srv/convdojo-hub
+HUB_ARGS ?=
+
+.PHONY: hub hub-stop hub-env
+
+$(HUB_STAMP): pyproject.toml constraints.txt
+	test -x $(HUB_VENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install -q -c constraints.txt -e '.[hub]'
+	touch $(HUB_STAMP)
+
+$(HUB_PROXY): deploy/package.json deploy/package-lock.json
+	npm ci --prefix deploy --no-audit --no-fund
+	touch $(HUB_PROXY)
+
+hub-env: $(HUB_STAMP) $(HUB_PROXY)
+
+hub: hub-env
+	$(HUB_VENV)/bin/python deploy/hub.py start --state $(HUB_STATE) $(HUB_ARGS)
+
+hub-stop:
+	$(HUB_PYTHON) deploy/hub.py stop --state $(HUB_STATE)
