@@ -56,7 +56,7 @@ clean:
 
 # --- A course in a box: JupyterHub + nbgrader's exchange (deploy/, docs/hub.md) ------------
 # Every course account runs the hub's Python, so it lives in deploy/.venv, built from
-# Debian's python3 (the kit's .venv may use an interpreter only root can reach).
+# Debian's python3 (the kit's .venv may use an interpreter only root can reach, as pyenv's).
 # configurable-http-proxy comes from npm into deploy/node_modules (package-lock.json).
 # make hub HUB_ARGS="--port 8000 --students cd-alice,cd-bob"; as root; make hub-stop undoes it.
 HUB_PYTHON ?= /usr/bin/python3
@@ -68,9 +68,15 @@ HUB_ARGS ?=
 
 .PHONY: hub hub-stop hub-env
 
-$(HUB_STAMP): pyproject.toml constraints.txt
+# The exact pins of constraints.txt, no resolver (so torch stays the CPU wheel), with the
+# replacements Debian's Python needs; pip check proves the set is consistent.
+$(HUB_STAMP): pyproject.toml constraints.txt deploy/pins-python-3.11.2.txt
 	test -x $(HUB_VENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_VENV)
-	$(HUB_VENV)/bin/python -m pip install -q -c constraints.txt -e '.[hub]'
+	awk -F'==' 'NR==FNR { if (!/^#/) { o[tolower($$1)] = 1; print }; next } \
+	  !/^#/ && !(tolower($$1) in o)' deploy/pins-python-3.11.2.txt constraints.txt > $(HUB_VENV)/pins.txt
+	$(HUB_VENV)/bin/python -m pip install -q --no-deps -r $(HUB_VENV)/pins.txt
+	$(HUB_VENV)/bin/python -m pip install -q --no-deps -e .
+	$(HUB_VENV)/bin/python -m pip check
 	touch $(HUB_STAMP)
 
 $(HUB_PROXY): deploy/package.json deploy/package-lock.json

@@ -1,0 +1,307 @@
+"""The course in a box (deploy/): a real JupyterHub, real accounts, nbgrader's exchange, convdojo.
+
+One test drives the whole cycle in Debian's Chromium, as the instructor and as two students,
+through the hub's public address: release (Formgrader), fetch (Assignment List), answers,
+submit (Assignment List), collect and autograde (Formgrader), `convdojo grade
+--gradebook-mode import` (a terminal of the instructor's server), a written answer marked
+in Formgrader, feedback generated and released (Formgrader), feedback fetched (Assignment
+List) and opened. Answers are written through the hub's Jupyter contents API as the
+student (typing 9 answers into CodeMirror is slow and brittle; every other step is the UI).
+Needs root (it creates Unix accounts), npm and Chromium; `make hub-env` builds deploy/.venv.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import secrets
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import hub_driver as hd
+from _jupyter_server import chromium_missing_reason, free_port, launch_chromium
+from convdojo import specs
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(900)]
+
+ASSIGNMENT = "conv_shapes"
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+EXERCISES = specs.assignment(ASSIGNMENT).exercises
+RIGHT = {ex: specs.get(ex).solution for ex in EXERCISES}
+MISTAKES = {  # one right, the others with the usual slips
+    "worked_7x7": RIGHT["worked_7x7"],
+    "channels": "conv = nn.Conv2d(3, 16, kernel_size=5, padding=2)",
+    "padding": "conv = nn.Conv2d(16, 16, kernel_size=5, padding=1)",
+    "combination": "conv = nn.Conv2d(3, 16, kernel_size=3, stride=2)",
+    "weight_shape": "weight_shape = (5, 5, 3, 5)",
+}
+WRITTEN = "The 5×5 kernel fits 16 − 5 + 1 = 12 times along each side."
+MANUAL_SCORE = 1.5  # the instructor's mark for the written answer explain_valid
+MS = 1000
+
+
+def _answered(nb: dict, answers: dict[str, str], written: str | None) -> dict:
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and meta.get("grade_id") in answers:
+            assert "# YOUR CODE HERE" in source
+            cell["source"] = source.replace("# YOUR CODE HERE", answers[meta["grade_id"]])
+        elif meta.get("grade_id") == "explain_valid" and written:
+            cell["source"] = written
+    return nb
+
+
+def _modal_ok(page, what: str) -> None:
+    """Formgrader answers each action with a success or an error dialog."""
+    page.wait_for_selector("#success-modal, #error-modal", state="visible", timeout=300 * MS)
+    if page.locator("#error-modal").count():
+        raise AssertionError(f"Formgrader {what} failed:\n" + page.locator("#error-modal").inner_text())
+    page.locator("#success-modal button.close").click()
+    page.wait_for_selector("#success-modal", state="detached", timeout=30 * MS)
+
+
+def _assignment_row(page):
+    return page.locator("tr", has=page.locator("td.name", has_text=ASSIGNMENT))
+
+
+def _formgrader_action(page, hub: hd.Hub, cell: str, what: str) -> None:
+    page.goto(hub.url + f"user/{hub.instructor}/formgrader/manage_assignments")
+    link = _assignment_row(page).locator(f"td.{cell} a")
+    link.wait_for()
+    link.click()
+    _modal_ok(page, what)
+
+
+def _click_in_list(page, list_id: str, button: str) -> None:
+    """Click ``button`` (Fetch, Submit, Fetch Feedback) on conv_shapes in an Assignment List section."""
+    row = page.locator(f"#{list_id} .list_item", has_text=ASSIGNMENT).first
+    row.locator("button", has_text=re.compile(f"^{button}$")).click()
+
+
+def _open_assignment_list(page) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+    page.wait_for_selector("#released_assignments_list", timeout=120 * MS)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = hd.missing_reason() or chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def hub_env() -> None:
+    """deploy/.venv (the hub's Python, reachable by every account) and configurable-http-proxy."""
+    proc = subprocess.run(["make", "-s", "hub-env"], cwd=hd.ROOT, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _names() -> tuple[str, str, str]:
+    tag = "cdt" + secrets.token_hex(2)  # a fresh set of accounts, never an existing one
+    return f"{tag}-instructor", f"{tag}-ada", f"{tag}-bo"
+
+
+def _fill_answers(page, user: str, answers: dict[str, str], written: str | None) -> None:
+    url = f"/user/{user}/api/contents/{ASSIGNMENT}/{NOTEBOOK}"
+    status, body, _ = hd.request(page, url)
+    assert status == 200, body
+    nb = _answered(json.loads(body)["content"], answers, written)
+    status, body, _ = hd.request(page, url, "PUT", {"type": "notebook", "format": "json", "content": nb})
+    assert status == 200, body
+
+
+def _wait_listed(page, list_id: str, timeout_s: float = 120) -> None:
+    page.locator(f"#{list_id} .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=timeout_s * MS)
+
+
+def _gradebook(hub: hd.Hub) -> dict[tuple[str, str], float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{hub.course / 'course' / 'gradebook.db'}", course_id="convdojo") as gb:
+        return {(s.student.id, g.name.removesuffix("_test")): g.score
+                for s in gb.assignment_submissions(ASSIGNMENT) for nb in s.notebooks for g in nb.grades}
+
+
+def test_a_course_cycle_through_the_hub(browser, hub_env, tmp_path_factory) -> None:
+    instructor, ada, bo = _names()
+    state = Path(tmp_path_factory.mktemp("hub-state-parent")) / "state"
+    port = free_port()
+    t0 = time.monotonic()
+    hub = hd.start(state, instructor, [ada, bo], port)
+    uids = set(hub.uids.values())
+    timings: dict[str, float] = {"hub started": time.monotonic() - t0}
+    pages = {}
+    hub_pid = int((state / "hub" / "hub.pgid").read_text())
+    try:
+        _cycle(browser, hub, instructor, ada, bo, pages, timings)
+    finally:
+        for page in pages.values():
+            page.context.close()
+        stopped = hd.stop(state)
+    timings["whole cycle"] = time.monotonic() - t0
+    # Every process the test started is gone: hub, proxy, servers, kernels, terminals.
+    left = hd.processes(uids)
+    assert not left, f"processes left behind by the course accounts: {left}"
+    assert not Path(f"/proc/{hub_pid}").exists(), "the hub is still running"
+    assert not state.exists() and "stopped" in stopped
+    for user in (instructor, ada, bo):
+        assert subprocess.run(["id", user], capture_output=True).returncode != 0, f"{user} still exists"
+    print("\n".join(f"  {k}: {v:.1f} s" for k, v in timings.items()))
+
+
+def _cycle(browser, hub: hd.Hub, instructor: str, ada: str, bo: str, pages: dict,
+           timings: dict[str, float]) -> None:
+    def lap(name: str, since: float) -> float:
+        now = time.monotonic()
+        timings[name] = now - since
+        return now
+
+    t = time.monotonic()
+    teacher = pages[instructor] = hd.login(browser, hub, instructor)
+    t = lap("instructor logged in, server up", t)
+    # 1. Formgrader: generate the student version, then release it to the exchange.
+    _formgrader_action(teacher, hub, "assign", "generate")
+    _formgrader_action(teacher, hub, "release", "release")
+    t = lap("generated and released", t)
+
+    # 2. Students: fetch from the Assignment List, answer, submit.
+    students = {ada: (RIGHT, None), bo: (MISTAKES, WRITTEN)}
+    for student, (answers, written) in students.items():
+        page = pages[student] = hd.login(browser, hub, student)
+        _open_assignment_list(page)
+        _wait_listed(page, "released_assignments_list")
+        _click_in_list(page, "released_assignments_list", "Fetch")
+        _wait_listed(page, "fetched_assignments_list")
+        _fill_answers(page, student, answers, written)
+        _click_in_list(page, "fetched_assignments_list", "Submit")
+        _wait_listed(page, "submitted_assignments_list")
+    t = lap("two students fetched, answered and submitted", t)
+    rss = _server_memory(hub, [ada, bo])
+
+    # 3. Collect (Formgrader), autograde each submission (Formgrader), then convdojo's
+    #    sandboxed grade replaces the scores (a terminal of the instructor's server).
+    _formgrader_action(teacher, hub, "collect", "collect")
+    teacher.goto(hub.url + f"user/{instructor}/formgrader/manage_submissions/{ASSIGNMENT}")
+    for student in (ada, bo):
+        row = teacher.locator("tr", has=teacher.locator("td", has_text=student))
+        row.locator("td.autograde a").click()
+        _modal_ok(teacher, f"autograde of {student}")
+    t = lap("collected and autograded", t)
+    course = hub.course
+    code, out = hd.terminal(teacher, instructor,
+                            f"convdojo grade {course}/course/submitted --assignment {ASSIGNMENT} "
+                            f"--out {course}/course/convdojo --gradebook {course}/course/gradebook.db "
+                            "--gradebook-mode import")
+    assert code == 0, out
+    assert "gradebook import" in out and "isolation is reduced" not in out, out
+    t = lap("convdojo grade --gradebook-mode import", t)
+
+    # 4. Formgrader: mark bo's written answer, generate and release feedback.
+    teacher.goto(hub.url + f"user/{instructor}/formgrader/manage_students/{bo}/{ASSIGNMENT}")
+    teacher.locator("td a", has_text=ASSIGNMENT).first.click()
+    score = teacher.locator("input.score#explain_valid")
+    score.fill(str(MANUAL_SCORE))
+    score.press("Tab")
+    teacher.locator(".score-saved").first.wait_for(state="visible")
+    _formgrader_action(teacher, hub, "generate-feedback", "generate feedback")
+    _formgrader_action(teacher, hub, "release-feedback", "release feedback")
+    t = lap("written answer marked, feedback generated and released", t)
+
+    # 5. Students fetch their feedback and open it.
+    feedback = {}
+    for student in (ada, bo):
+        page = pages[student]
+        _open_assignment_list(page)
+        _click_in_list(page, "submitted_assignments_list", "Fetch Feedback")
+        page.locator("#submitted_assignments_list a", has_text="view feedback").first.click()
+        listing = page.locator(".jp-DirListing-item", has_text=".html").first
+        listing.wait_for()
+        feedback[student] = _open_feedback(page, student)
+    t = lap("feedback fetched and opened", t)
+
+    _assert_scores(hub, ada, bo, feedback)
+    _assert_privacy(hub, pages, instructor, ada, bo)
+    for student, (server, total) in rss.items():
+        print(f"  {student}: server RSS {server:.0f} MiB, with its children {total:.0f} MiB")
+
+
+def _server_memory(hub: hd.Hub, students: list[str]) -> dict[str, tuple[float, float]]:
+    """Resident memory (MiB) of each student's jupyterhub-singleuser, and of all their processes."""
+    found = {}
+    for student in students:
+        procs = hd.processes({hub.uids[student]})
+        servers = [pid for pid, cmd in procs.items() if "jupyterhub-singleuser" in cmd]
+        assert len(servers) == 1, procs
+        found[student] = (hd.rss_mib(servers[0]), sum(hd.rss_mib(pid) for pid in procs))
+    return found
+
+
+def _open_feedback(page, student: str) -> dict[str, str]:
+    """The fetched feedback page, opened from the student's server: nbgrader's part and convdojo's."""
+    base = f"/user/{student}/api/contents/{ASSIGNMENT}/feedback"
+    status, body, _ = hd.request(page, base)
+    assert status == 200, body
+    (stamp,) = [item["name"] for item in json.loads(body)["content"]]
+    view = page.context.new_page()
+    view.goto(page.url.split("/user/")[0] + f"/user/{student}/files/{ASSIGNMENT}/feedback/{stamp}/{ASSIGNMENT}.html")
+    header = view.locator(".panel-heading h4").first.inner_text()
+    frame = view.frame_locator("#convdojo-feedback iframe")
+    convdojo = frame.locator("body").inner_text()
+    view.close()
+    return {"nbgrader": header, "convdojo": convdojo}
+
+
+def _assert_scores(hub: hd.Hub, ada: str, bo: str, feedback: dict[str, dict[str, str]]) -> None:
+    with (hub.course / "course" / "convdojo" / "grades.csv").open(newline="") as fh:
+        hardened = {(r["student_id"], r["exercise_id"]): float(r["score"]) for r in csv.DictReader(fh)}
+    book = _gradebook(hub)
+    points = {ex: specs.get(ex).points for ex in EXERCISES}
+    for (student, exercise), score in hardened.items():
+        assert book[(student, exercise)] == pytest.approx(score), (student, exercise)
+    assert {ex: hardened[(ada, ex)] for ex in EXERCISES} == points  # the right answers
+    assert hardened[(bo, "weight_shape")] == 0 and hardened[(bo, "worked_7x7")] == points["worked_7x7"]
+    assert 0 < sum(hardened[(bo, ex)] for ex in EXERCISES) < sum(points.values())
+    assert book[(bo, "explain_valid")] == MANUAL_SCORE
+    for student in (ada, bo):
+        total = sum(v for (s, _), v in book.items() if s == student)
+        header = feedback[student]["nbgrader"]
+        got = float(re.search(r"Score: ([\d.]+) /", header).group(1))
+        assert got == pytest.approx(total, abs=0.01), header
+        page = feedback[student]["convdojo"]
+        for ex in EXERCISES:
+            assert ex in page, f"{ex} missing from {student}'s convdojo feedback"
+        mine = sum(hardened[(student, ex)] for ex in EXERCISES)
+        assert f"{mine:g}" in page, (mine, page[:2000])
+
+
+def _assert_privacy(hub: hd.Hub, pages: dict, instructor: str, ada: str, bo: str) -> None:
+    """bo, through the hub, can open neither ada's server nor the instructor's; nor their files."""
+    page = pages[bo]
+    for owner, path in ((ada, f"{ASSIGNMENT}/{NOTEBOOK}"), (instructor, "convdojo")):
+        status, body, final = hd.request(page, f"/user/{owner}/api/contents/{path}")
+        assert status in (403, 404), (owner, status, final, body[:300])
+    status, _, _ = hd.request(page, f"/user/{bo}/api/contents/{ASSIGNMENT}/{NOTEBOOK}")
+    assert status == 200  # his own notebook: the refusals above are about the owner
+    home = {u: Path("/home") / u for u in (ada, instructor)}
+    exchange = hub.roster["exchange"]
+    denied = [f"cat {home[ada]}/{ASSIGNMENT}/{NOTEBOOK}", f"ls {hub.course}",
+              f"cat {hub.course}/course/gradebook.db", f"ls {exchange}/convdojo/inbound"]
+    for command in denied:
+        code, out = hd.terminal(page, bo, command, timeout_s=60)
+        assert code != 0 and "Permission denied" in out, (command, out)
+    code, out = hd.terminal(page, bo, f"ls {exchange}/convdojo/outbound", timeout_s=60)
+    assert code == 0 and ASSIGNMENT in out, out  # the released assignment is readable
