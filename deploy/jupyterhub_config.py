@@ -62,7 +62,9 @@ def per_role_environment(spawner) -> None:
     name = spawner.user.name
     role = "instructor" if name in INSTRUCTORS else "student"
     env = {
-        "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",  # nbgrader calls alembic
+        # Terminals run a non-login bash (deploy/jupyter/*/jupyter_server_config.json), so they
+        # keep this PATH: convdojo, nbgrader and the alembic that nbgrader calls.
+        "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
         "JUPYTER_CONFIG_PATH": str(DEPLOY / "jupyter" / role),
         "CONVDOJO_EXCHANGE": ROSTER["exchange"],
         "CONVDOJO_COURSE_ID": ROSTER["course_id"],
@@ -70,7 +72,7 @@ def per_role_environment(spawner) -> None:
     }
     if role == "instructor":
         env["CONVDOJO_HUB_COURSE"] = ROSTER["course"][name]
-        env["CONVDOJO_HUB_DEPLOY"] = str(DEPLOY)
+        env["JUPYTER_PATH"] = str(DEPLOY / "share")  # the feedback template
     spawner.environment = {**spawner.environment, **env}
 
 

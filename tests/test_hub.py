@@ -18,7 +18,9 @@ import re
 import secrets
 import subprocess
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,7 +63,7 @@ def _modal_ok(page, what: str) -> None:
     page.wait_for_selector("#success-modal, #error-modal", state="visible", timeout=300 * MS)
     if page.locator("#error-modal").count():
         raise AssertionError(f"Formgrader {what} failed:\n" + page.locator("#error-modal").inner_text())
-    page.locator("#success-modal button.close").click()
+    page.locator("#success-modal button.btn-primary").click()
     page.wait_for_selector("#success-modal", state="detached", timeout=30 * MS)
 
 
@@ -143,16 +145,16 @@ def test_a_course_cycle_through_the_hub(browser, hub_env, tmp_path_factory) -> N
     t0 = time.monotonic()
     hub = hd.start(state, instructor, [ada, bo], port)
     uids = set(hub.uids.values())
-    timings: dict[str, float] = {"hub started": time.monotonic() - t0}
-    pages = {}
+    run = Run(hub, instructor, ada, bo, browser)
+    run.timings["hub started (accounts, exchange, course)"] = time.monotonic() - t0
     hub_pid = int((state / "hub" / "hub.pgid").read_text())
     try:
-        _cycle(browser, hub, instructor, ada, bo, pages, timings)
+        _cycle(run)
     finally:
-        for page in pages.values():
+        for page in run.pages.values():
             page.context.close()
         stopped = hd.stop(state)
-    timings["whole cycle"] = time.monotonic() - t0
+    run.timings["whole cycle, start to stop"] = time.monotonic() - t0
     # Every process the test started is gone: hub, proxy, servers, kernels, terminals.
     left = hd.processes(uids)
     assert not left, f"processes left behind by the course accounts: {left}"
@@ -160,28 +162,42 @@ def test_a_course_cycle_through_the_hub(browser, hub_env, tmp_path_factory) -> N
     assert not state.exists() and "stopped" in stopped
     for user in (instructor, ada, bo):
         assert subprocess.run(["id", user], capture_output=True).returncode != 0, f"{user} still exists"
-    print("\n".join(f"  {k}: {v:.1f} s" for k, v in timings.items()))
+    print("\nhub cycle timings:")
+    print("\n".join(f"  {k}: {v:.1f} s" for k, v in run.timings.items()))
+    for student, (server, total) in run.rss.items():
+        print(f"  {student}: jupyterhub-singleuser RSS {server:.0f} MiB; all its processes {total:.0f} MiB")
 
 
-def _cycle(browser, hub: hd.Hub, instructor: str, ada: str, bo: str, pages: dict,
-           timings: dict[str, float]) -> None:
-    def lap(name: str, since: float) -> float:
-        now = time.monotonic()
-        timings[name] = now - since
-        return now
+@dataclass
+class Run:
+    """One pass through the course: the hub, who is who, their browser pages, step timings."""
+    hub: hd.Hub
+    instructor: str
+    ada: str  # answers everything right
+    bo: str   # answers with mistakes, and writes the written answer
+    browser: Any
+    pages: dict = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    rss: dict[str, tuple[float, float]] = field(default_factory=dict)
+    feedback: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    t = time.monotonic()
-    teacher = pages[instructor] = hd.login(browser, hub, instructor)
-    t = lap("instructor logged in, server up", t)
-    # 1. Formgrader: generate the student version, then release it to the exchange.
-    _formgrader_action(teacher, hub, "assign", "generate")
-    _formgrader_action(teacher, hub, "release", "release")
-    t = lap("generated and released", t)
+    def timed(self, name: str, step) -> None:
+        start = time.monotonic()
+        step(self)
+        self.timings[name] = time.monotonic() - start
 
-    # 2. Students: fetch from the Assignment List, answer, submit.
-    students = {ada: (RIGHT, None), bo: (MISTAKES, WRITTEN)}
-    for student, (answers, written) in students.items():
-        page = pages[student] = hd.login(browser, hub, student)
+
+def _release(run: Run) -> None:
+    """Formgrader: generate the student version, then release it to the exchange."""
+    teacher = run.pages[run.instructor] = hd.login(run.browser, run.hub, run.instructor)
+    _formgrader_action(teacher, run.hub, "assign", "generate")
+    _formgrader_action(teacher, run.hub, "release", "release")
+
+
+def _students_submit(run: Run) -> None:
+    """Each student fetches from the Assignment List, answers, and submits there."""
+    for student, answers, written in ((run.ada, RIGHT, None), (run.bo, MISTAKES, WRITTEN)):
+        page = run.pages[student] = hd.login(run.browser, run.hub, student)
         _open_assignment_list(page)
         _wait_listed(page, "released_assignments_list")
         _click_in_list(page, "released_assignments_list", "Fetch")
@@ -189,54 +205,67 @@ def _cycle(browser, hub: hd.Hub, instructor: str, ada: str, bo: str, pages: dict
         _fill_answers(page, student, answers, written)
         _click_in_list(page, "fetched_assignments_list", "Submit")
         _wait_listed(page, "submitted_assignments_list")
-    t = lap("two students fetched, answered and submitted", t)
-    rss = _server_memory(hub, [ada, bo])
+    run.rss = _server_memory(run.hub, [run.ada, run.bo])
 
-    # 3. Collect (Formgrader), autograde each submission (Formgrader), then convdojo's
-    #    sandboxed grade replaces the scores (a terminal of the instructor's server).
+
+def _collect_and_grade(run: Run) -> None:
+    """Formgrader collects and autogrades; convdojo's sandboxed grade replaces the scores
+    (typed into a terminal of the instructor's server)."""
+    teacher, hub = run.pages[run.instructor], run.hub
     _formgrader_action(teacher, hub, "collect", "collect")
-    teacher.goto(hub.url + f"user/{instructor}/formgrader/manage_submissions/{ASSIGNMENT}")
-    for student in (ada, bo):
+    teacher.goto(hub.url + f"user/{run.instructor}/formgrader/manage_submissions/{ASSIGNMENT}")
+    for student in (run.ada, run.bo):
         row = teacher.locator("tr", has=teacher.locator("td", has_text=student))
         row.locator("td.autograde a").click()
         _modal_ok(teacher, f"autograde of {student}")
-    t = lap("collected and autograded", t)
     course = hub.course
-    code, out = hd.terminal(teacher, instructor,
+    code, out = hd.terminal(teacher, run.instructor,
                             f"convdojo grade {course}/course/submitted --assignment {ASSIGNMENT} "
                             f"--out {course}/course/convdojo --gradebook {course}/course/gradebook.db "
                             "--gradebook-mode import")
     assert code == 0, out
     assert "gradebook import" in out and "isolation is reduced" not in out, out
-    t = lap("convdojo grade --gradebook-mode import", t)
 
-    # 4. Formgrader: mark bo's written answer, generate and release feedback.
-    teacher.goto(hub.url + f"user/{instructor}/formgrader/manage_students/{bo}/{ASSIGNMENT}")
+
+def _mark_and_return(run: Run) -> None:
+    """Formgrader: mark bo's written answer, generate and release the feedback."""
+    teacher, hub = run.pages[run.instructor], run.hub
+    teacher.goto(hub.url + f"user/{run.instructor}/formgrader/manage_students/{run.bo}/{ASSIGNMENT}")
     teacher.locator("td a", has_text=ASSIGNMENT).first.click()
+    teacher.wait_for_load_state("networkidle")  # Formgrader has loaded the grades into its views
     score = teacher.locator("input.score#explain_valid")
-    score.fill(str(MANUAL_SCORE))
-    score.press("Tab")
-    teacher.locator(".score-saved").first.wait_for(state="visible")
+    with teacher.expect_response(lambda r: "/formgrader/api/grade/" in r.url
+                                 and r.request.method == "PUT") as saved:
+        score.fill(str(MANUAL_SCORE))
+        score.press("Tab")  # Formgrader saves a score when its input changes
+    assert saved.value.ok, saved.value.status
     _formgrader_action(teacher, hub, "generate-feedback", "generate feedback")
     _formgrader_action(teacher, hub, "release-feedback", "release feedback")
-    t = lap("written answer marked, feedback generated and released", t)
 
-    # 5. Students fetch their feedback and open it.
-    feedback = {}
-    for student in (ada, bo):
-        page = pages[student]
+
+def _fetch_feedback(run: Run) -> None:
+    """Each student fetches the feedback in the Assignment List and opens it."""
+    for student in (run.ada, run.bo):
+        page = run.pages[student]
         _open_assignment_list(page)
         _click_in_list(page, "submitted_assignments_list", "Fetch Feedback")
         page.locator("#submitted_assignments_list a", has_text="view feedback").first.click()
-        listing = page.locator(".jp-DirListing-item", has_text=".html").first
-        listing.wait_for()
-        feedback[student] = _open_feedback(page, student)
-    t = lap("feedback fetched and opened", t)
+        page.locator(".jp-DirListing-item", has_text=".html").first.wait_for()
+        run.feedback[student] = _open_feedback(page, student)
 
-    _assert_scores(hub, ada, bo, feedback)
-    _assert_privacy(hub, pages, instructor, ada, bo)
-    for student, (server, total) in rss.items():
-        print(f"  {student}: server RSS {server:.0f} MiB, with its children {total:.0f} MiB")
+
+STEPS = [("release (Formgrader)", _release),
+         ("fetch, answer, submit (2 students)", _students_submit),
+         ("collect, autograde, convdojo grade --gradebook-mode import", _collect_and_grade),
+         ("mark written answer, generate and release feedback", _mark_and_return),
+         ("fetch and open feedback (2 students)", _fetch_feedback)]
+
+
+def _cycle(run: Run) -> None:
+    for name, step in STEPS:
+        run.timed(name, step)
+    _assert_scores(run.hub, run.ada, run.bo, run.feedback)
+    _assert_privacy(run.hub, run.pages, run.instructor, run.ada, run.bo)
 
 
 def _server_memory(hub: hd.Hub, students: list[str]) -> dict[str, tuple[float, float]]:
@@ -281,11 +310,15 @@ def _assert_scores(hub: hd.Hub, ada: str, bo: str, feedback: dict[str, dict[str,
         header = feedback[student]["nbgrader"]
         got = float(re.search(r"Score: ([\d.]+) /", header).group(1))
         assert got == pytest.approx(total, abs=0.01), header
-        page = feedback[student]["convdojo"]
+        page = feedback[student]["convdojo"]  # convdojo's page, as the student's browser shows it
         for ex in EXERCISES:
-            assert ex in page, f"{ex} missing from {student}'s convdojo feedback"
+            shown = re.search(rf"\b{ex}\n([\d.]+) / ([\d.]+)\n", page)
+            assert shown, f"{ex} missing from {student}'s convdojo feedback:\n{page[:3000]}"
+            assert float(shown.group(1)) == pytest.approx(hardened[(student, ex)], abs=0.01)
+            assert float(shown.group(2)) == points[ex]
         mine = sum(hardened[(student, ex)] for ex in EXERCISES)
-        assert f"{mine:g}" in page, (mine, page[:2000])
+        shown = re.search(r"Autograded score: ([\d.]+) / ([\d.]+)", page)
+        assert shown and float(shown.group(1)) == pytest.approx(mine, abs=0.01), page[:500]
 
 
 def _assert_privacy(hub: hd.Hub, pages: dict, instructor: str, ada: str, bo: str) -> None:

@@ -10,6 +10,9 @@ own config is loaded from here.
 import os
 from pathlib import Path
 
+from nbconvert.exporters import HTMLExporter
+from traitlets import default
+
 c = get_config()  # noqa: F821  (provided by traitlets)
 COURSE = Path(os.environ["CONVDOJO_HUB_COURSE"])
 load_subconfig(str(COURSE / "nbgrader_config.py"))  # noqa: F821
@@ -18,9 +21,9 @@ c.CourseDirectory.course_id = os.environ["CONVDOJO_COURSE_ID"]
 c.Exchange.root = os.environ["CONVDOJO_EXCHANGE"]
 
 # Feedback: nbgrader's page for each notebook, with convdojo's per-exercise page
-# (from `convdojo grade --out COURSE/course/convdojo`) embedded at its end.
-TEMPLATES = Path(os.environ["CONVDOJO_HUB_DEPLOY"]) / "templates"
-NBGRADER_TEMPLATES = Path(__import__("nbgrader").__file__).parent / "server_extensions" / "formgrader" / "templates"
+# (from `convdojo grade --out COURSE/course/convdojo`) embedded at its top. nbgrader forces
+# its template "feedback"; the hub puts deploy/share on the instructor's JUPYTER_PATH, whose
+# nbconvert/templates/feedback/convdojo_index.html.j2 extends nbgrader's index.html.j2.
 CONVDOJO_FEEDBACK = COURSE / "course" / "convdojo" / "feedback"
 
 
@@ -32,6 +35,16 @@ def convdojo_page(student: str) -> str:
     return "<p>convdojo has not graded this submission (run convdojo grade, then generate feedback again).</p>"
 
 
-c.HTMLExporter.template_name = "convdojo_feedback"
-c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(NBGRADER_TEMPLATES)]
-c.HTMLExporter.filters = {"convdojo_page": convdojo_page}
+class ConvdojoFeedbackExporter(HTMLExporter):
+    """nbgrader's feedback exporter, with convdojo's page; Formgrader's own pages keep theirs."""
+
+    @default("template_file")
+    def _template_file_default(self) -> str:
+        return "convdojo_index.html.j2"
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("convdojo_page", convdojo_page)
+
+
+c.GenerateFeedback.exporter_class = ConvdojoFeedbackExporter
