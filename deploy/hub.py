@@ -118,6 +118,11 @@ def start(state: Path, *, instructor: str, students: list[str], course_id: str, 
         if _exists(user):
             raise SystemExit(f"account {user} already exists; pick other names "
                              "(HUB_INSTRUCTOR=..., HUB_STUDENTS=...) or remove it")
+    closed = [p for p in state.resolve().parents if p.exists() and not p.stat().st_mode & 0o001]
+    if closed:
+        raise SystemExit(f"{closed[0]} is closed to other accounts (mode "
+                         f"{closed[0].stat().st_mode & 0o777:o}), so the students could not reach "
+                         f"the exchange in {state}: pick a --state folder under /srv or /tmp")
     state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o755)  # every account must reach the exchange inside it
     (state / "hub").mkdir(mode=0o700, exist_ok=True)

@@ -146,6 +146,14 @@ def processes(uids: set[int]) -> dict[int, str]:
     return found
 
 
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie (in a container, nobody may reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

@@ -17,6 +17,7 @@ import json
 import re
 import secrets
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,8 +86,16 @@ def _click_in_list(page, list_id: str, button: str) -> None:
     row.locator("button", has_text=re.compile(f"^{button}$")).click()
 
 
-def _open_assignment_list(page) -> None:
+def _nbgrader_menu(page) -> list[str]:
+    """Open JupyterLab's Nbgrader menu; its items."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    page.locator(".lm-Menu-itemLabel").first.wait_for()
+    return page.locator(".lm-Menu-itemLabel").all_inner_texts()
+
+
+def _open_assignment_list(page) -> None:
+    items = _nbgrader_menu(page)
+    assert "Formgrader" not in items and "Assignment List" in items, items  # the student view
     page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
     page.wait_for_selector("#released_assignments_list", timeout=120 * MS)
 
@@ -138,9 +147,10 @@ def _gradebook(hub: hd.Hub) -> dict[tuple[str, str], float]:
                 for s in gb.assignment_submissions(ASSIGNMENT) for nb in s.notebooks for g in nb.grades}
 
 
-def test_a_course_cycle_through_the_hub(browser, hub_env, tmp_path_factory) -> None:
+def test_a_course_cycle_through_the_hub(browser, hub_env) -> None:
     instructor, ada, bo = _names()
-    state = Path(tmp_path_factory.mktemp("hub-state-parent")) / "state"
+    # Not under pytest's tmp_path (mode 700): every account must reach the exchange.
+    state = Path(tempfile.mkdtemp(prefix="convdojo-hub-"))
     port = free_port()
     t0 = time.monotonic()
     hub = hd.start(state, instructor, [ada, bo], port)
@@ -148,6 +158,7 @@ def test_a_course_cycle_through_the_hub(browser, hub_env, tmp_path_factory) -> N
     run = Run(hub, instructor, ada, bo, browser)
     run.timings["hub started (accounts, exchange, course)"] = time.monotonic() - t0
     hub_pid = int((state / "hub" / "hub.pgid").read_text())
+    proxy_pid = int((state / "hub" / "proxy.pid").read_text())
     try:
         _cycle(run)
     finally:
@@ -158,7 +169,8 @@ def test_a_course_cycle_through_the_hub(browser, hub_env, tmp_path_factory) -> N
     # Every process the test started is gone: hub, proxy, servers, kernels, terminals.
     left = hd.processes(uids)
     assert not left, f"processes left behind by the course accounts: {left}"
-    assert not Path(f"/proc/{hub_pid}").exists(), "the hub is still running"
+    assert not hd.alive(hub_pid), "the hub is still running"
+    assert not hd.alive(proxy_pid), "configurable-http-proxy is still running"
     assert not state.exists() and "stopped" in stopped
     for user in (instructor, ada, bo):
         assert subprocess.run(["id", user], capture_output=True).returncode != 0, f"{user} still exists"
@@ -190,6 +202,8 @@ class Run:
 def _release(run: Run) -> None:
     """Formgrader: generate the student version, then release it to the exchange."""
     teacher = run.pages[run.instructor] = hd.login(run.browser, run.hub, run.instructor)
+    assert "Formgrader" in _nbgrader_menu(teacher)
+    teacher.keyboard.press("Escape")
     _formgrader_action(teacher, run.hub, "assign", "generate")
     _formgrader_action(teacher, run.hub, "release", "release")
 
@@ -329,6 +343,8 @@ def _assert_privacy(hub: hd.Hub, pages: dict, instructor: str, ada: str, bo: str
         assert status in (403, 404), (owner, status, final, body[:300])
     status, _, _ = hd.request(page, f"/user/{bo}/api/contents/{ASSIGNMENT}/{NOTEBOOK}")
     assert status == 200  # his own notebook: the refusals above are about the owner
+    status, _, _ = hd.request(page, f"/user/{bo}/formgrader/api/assignments")
+    assert status == 404  # no Formgrader in a student's server
     home = {u: Path("/home") / u for u in (ada, instructor)}
     exchange = hub.roster["exchange"]
     denied = [f"cat {home[ada]}/{ASSIGNMENT}/{NOTEBOOK}", f"ls {hub.course}",
