@@ -116,6 +116,39 @@ _TERMINAL = """async ([base, command, timeoutMs]) => {
 }"""
 
 
+_KERNEL = """async ([base, code, timeoutMs]) => {
+    const xsrf = decodeURIComponent((document.cookie.match(/(?:^|; )_xsrf=([^;]*)/) || [])[1] || '');
+    const r = await fetch(base + 'api/kernels', {method: 'POST', body: JSON.stringify({name: 'python3'}),
+        headers: {'X-XSRFToken': xsrf, 'Content-Type': 'application/json'}});
+    const {id} = await r.json();
+    const ws = new WebSocket(`ws://${location.host}${base}api/kernels/${id}/channels`);
+    const msgId = 'hub-test-' + Date.now();
+    const status = await new Promise((resolve) => {
+        const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        ws.onopen = () => ws.send(JSON.stringify({channel: 'shell', buffers: [], metadata: {},
+            parent_header: {}, header: {msg_id: msgId, session: msgId, username: '', version: '5.3',
+                msg_type: 'execute_request', date: new Date().toISOString()},
+            content: {code, silent: false, store_history: false, user_expressions: {},
+                allow_stdin: false, stop_on_error: true}}));
+        ws.onmessage = (event) => {
+            const m = JSON.parse(event.data);
+            if (m.msg_type === 'execute_reply' && m.parent_header.msg_id === msgId) {
+                clearTimeout(timer); resolve(m.content.status);
+            }
+        };
+    });
+    ws.close();
+    return [id, status];
+}"""
+
+
+def kernel(page: Any, user: str, code: str, timeout_s: float = 180) -> str:
+    """Start a python3 kernel in ``user``'s server, run ``code`` there, leave it running; its id."""
+    kernel_id, status = page.evaluate(_KERNEL, [f"/user/{user}/", code, int(timeout_s * 1000)])
+    assert status == "ok", f"kernel of {user}: {status}"
+    return kernel_id
+
+
 def request(page: Any, url: str, method: str = "GET", body: Any = None) -> tuple[int, str, str]:
     """An HTTP request from the page, as its user: (status, body, final url)."""
     data = None if body is None else json.dumps(body)

@@ -176,8 +176,10 @@ def test_a_course_cycle_through_the_hub(browser, hub_env) -> None:
         assert subprocess.run(["id", user], capture_output=True).returncode != 0, f"{user} still exists"
     print("\nhub cycle timings:")
     print("\n".join(f"  {k}: {v:.1f} s" for k, v in run.timings.items()))
-    for student, (server, total) in run.rss.items():
-        print(f"  {student}: jupyterhub-singleuser RSS {server:.0f} MiB; all its processes {total:.0f} MiB")
+    print(f"  JupyterHub and configurable-http-proxy: RSS {run.hub_rss:.0f} MiB")
+    for student, (server, kernel, total) in run.rss.items():
+        print(f"  {student}: RSS of jupyterhub-singleuser {server:.0f} MiB, of a kernel with torch "
+              f"and convdojo {kernel:.0f} MiB, of all the student's processes {total:.0f} MiB")
 
 
 @dataclass
@@ -190,8 +192,9 @@ class Run:
     browser: Any
     pages: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    rss: dict[str, tuple[float, float]] = field(default_factory=dict)
+    rss: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     feedback: dict[str, dict[str, str]] = field(default_factory=dict)
+    hub_rss: float = 0.0  # MiB, JupyterHub and configurable-http-proxy together
 
     def timed(self, name: str, step) -> None:
         start = time.monotonic()
@@ -219,7 +222,13 @@ def _students_submit(run: Run) -> None:
         _fill_answers(page, student, answers, written)
         _click_in_list(page, "fetched_assignments_list", "Submit")
         _wait_listed(page, "submitted_assignments_list")
+        # A kernel as the notebook's first cells make it: torch, convdojo, one check.
+        hd.kernel(page, student, "import torch\nfrom torch import nn\nfrom convdojo import check\n"
+                  "check('channels', nn.Conv2d(3, 16, 3, padding=1))")
     run.rss = _server_memory(run.hub, [run.ada, run.bo])
+    hub_pid = int((run.hub.state / "hub" / "hub.pgid").read_text())
+    proxy_pid = int((run.hub.state / "hub" / "proxy.pid").read_text())
+    run.hub_rss = hd.rss_mib(hub_pid) + hd.rss_mib(proxy_pid)
 
 
 def _collect_and_grade(run: Run) -> None:
@@ -282,14 +291,16 @@ def _cycle(run: Run) -> None:
     _assert_privacy(run.hub, run.pages, run.instructor, run.ada, run.bo)
 
 
-def _server_memory(hub: hd.Hub, students: list[str]) -> dict[str, tuple[float, float]]:
-    """Resident memory (MiB) of each student's jupyterhub-singleuser, and of all their processes."""
+def _server_memory(hub: hd.Hub, students: list[str]) -> dict[str, tuple[float, float, float]]:
+    """Resident memory (MiB) of each student's jupyterhub-singleuser, kernel, and all processes."""
     found = {}
     for student in students:
         procs = hd.processes({hub.uids[student]})
         servers = [pid for pid, cmd in procs.items() if "jupyterhub-singleuser" in cmd]
-        assert len(servers) == 1, procs
-        found[student] = (hd.rss_mib(servers[0]), sum(hd.rss_mib(pid) for pid in procs))
+        kernels = [pid for pid, cmd in procs.items() if "ipykernel" in cmd]
+        assert len(servers) == 1 and len(kernels) == 1, procs
+        found[student] = (hd.rss_mib(servers[0]), hd.rss_mib(kernels[0]),
+                          sum(hd.rss_mib(pid) for pid in procs))
     return found
 
 
