@@ -3,11 +3,13 @@
 One test drives the whole cycle in Debian's Chromium, as the instructor and as two students,
 through the hub's public address: release (Formgrader), fetch (Assignment List), answers,
 submit (Assignment List), collect and autograde (Formgrader), `convdojo grade
---gradebook-mode import` (a terminal of the instructor's server), a written answer marked
-in Formgrader, feedback generated and released (Formgrader), feedback fetched (Assignment
-List) and opened. Answers are written through the hub's Jupyter contents API as the
-student (typing 9 answers into CodeMirror is slow and brittle; every other step is the UI).
-Needs root (it creates Unix accounts), npm and Chromium; `make hub-env` builds deploy/.venv.
+--gradebook-mode import` (a Jupyter terminal of the instructor's server, driven over its
+websocket from the instructor's page), a written answer marked in Formgrader, feedback
+generated and released (Formgrader), feedback fetched (Assignment List) and opened.
+Answers are written through the hub's Jupyter contents API as the student (typing 9
+answers into CodeMirror is slow and brittle); each student also runs a kernel (torch,
+convdojo, one check) for the memory figures. Needs root (it creates Unix accounts), npm
+and Chromium; `make hub-env` builds deploy/.venv.
 """
 
 from __future__ import annotations
