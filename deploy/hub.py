@@ -106,18 +106,16 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 12
     raise SystemExit(f"JupyterHub did not answer on {url} within {timeout:.0f} s; see {log}")
 
 
-def start(state: Path, *, instructor: str, students: list[str], course_id: str, ip: str,
+def _start(state: Path, *, instructor: str, students: list[str], course_id: str, ip: str,
           port: int) -> Roster:
     if os.geteuid() != 0:
         raise SystemExit("hub.py start needs root: it creates Unix accounts (sudo make hub)")
     if not os.access(PROXY, os.X_OK):
         raise SystemExit(f"{PROXY} is missing: run `npm ci --prefix {DEPLOY}` (make hub does)")
-    if (state / "roster.json").exists():
-        raise SystemExit(f"a hub already runs from {state}: stop it first (make hub-stop)")
     for user in [instructor, *students]:
         if _exists(user):
             raise SystemExit(f"account {user} already exists; pick other names "
-                             "(HUB_INSTRUCTOR=..., HUB_STUDENTS=...) or remove it")
+                             "(make hub HUB_ARGS='--instructor NAME --students A,B') or remove it")
     closed = [p for p in state.resolve().parents if p.exists() and not p.stat().st_mode & 0o001]
     if closed:
         raise SystemExit(f"{closed[0]} is closed to other accounts (mode "
@@ -153,6 +151,22 @@ def start(state: Path, *, instructor: str, students: list[str], course_id: str, 
     (state / "hub" / "hub.pgid").write_text(str(proc.pid))
     _wait_ready(roster.url, proc, log)
     return roster
+
+
+def start(state: Path, **course) -> Roster:
+    """Set the course up and start the hub; on any failure undo what was done (keeping the log)."""
+    if (state / "roster.json").exists():
+        raise SystemExit(f"a hub already runs from {state}: stop it first (make hub-stop)")
+    try:
+        return _start(state, **course)
+    except BaseException:
+        if (state / "roster.json").exists():
+            log = state / "hub" / "jupyterhub.log"
+            if log.exists():
+                kept = shutil.copy(log, state.parent / f"{state.name}-jupyterhub.log")
+                print(f"start failed; the hub's log is kept in {kept}", file=sys.stderr)
+            stop(state)
+        raise
 
 
 def _pids(uids: set[int]) -> list[int]:
