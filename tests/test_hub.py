@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 import hub_driver as hd
+import hub_ui as ui
 from _jupyter_server import chromium_missing_reason, free_port, launch_chromium
 from convdojo import specs
 
@@ -47,7 +48,6 @@ MISTAKES = {  # one right, the others with the usual slips
 }
 WRITTEN = "The 5×5 kernel fits 16 − 5 + 1 = 12 times along each side."
 MANUAL_SCORE = 1.5  # the instructor's mark for the written answer explain_valid
-MS = 1000
 
 
 def _answered(nb: dict, answers: dict[str, str], written: str | None) -> dict:
@@ -60,47 +60,6 @@ def _answered(nb: dict, answers: dict[str, str], written: str | None) -> dict:
         elif meta.get("grade_id") == "explain_valid" and written:
             cell["source"] = written
     return nb
-
-
-def _modal_ok(page, what: str) -> None:
-    """Formgrader answers each action with a success or an error dialog."""
-    page.wait_for_selector("#success-modal, #error-modal", state="visible", timeout=300 * MS)
-    if page.locator("#error-modal").count():
-        raise AssertionError(f"Formgrader {what} failed:\n" + page.locator("#error-modal").inner_text())
-    page.locator("#success-modal button.btn-primary").click()
-    page.wait_for_selector("#success-modal", state="detached", timeout=30 * MS)
-
-
-def _assignment_row(page):
-    return page.locator("tr", has=page.locator("td.name", has_text=ASSIGNMENT))
-
-
-def _formgrader_action(page, hub: hd.Hub, cell: str, what: str) -> None:
-    page.goto(hub.url + f"user/{hub.instructor}/formgrader/manage_assignments")
-    link = _assignment_row(page).locator(f"td.{cell} a")
-    link.wait_for()
-    link.click()
-    _modal_ok(page, what)
-
-
-def _click_in_list(page, list_id: str, button: str) -> None:
-    """Click ``button`` (Fetch, Submit, Fetch Feedback) on conv_shapes in an Assignment List section."""
-    row = page.locator(f"#{list_id} .list_item", has_text=ASSIGNMENT).first
-    row.locator("button", has_text=re.compile(f"^{button}$")).click()
-
-
-def _nbgrader_menu(page) -> list[str]:
-    """Open JupyterLab's Nbgrader menu; its items."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-    page.locator(".lm-Menu-itemLabel").first.wait_for()
-    return page.locator(".lm-Menu-itemLabel").all_inner_texts()
-
-
-def _open_assignment_list(page) -> None:
-    items = _nbgrader_menu(page)
-    assert "Formgrader" not in items and "Assignment List" in items, items  # the student view
-    page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
-    page.wait_for_selector("#released_assignments_list", timeout=120 * MS)
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +95,6 @@ def _fill_answers(page, user: str, answers: dict[str, str], written: str | None)
     nb = _answered(json.loads(body)["content"], answers, written)
     status, body, _ = hd.request(page, url, "PUT", {"type": "notebook", "format": "json", "content": nb})
     assert status == 200, body
-
-
-def _wait_listed(page, list_id: str, timeout_s: float = 120) -> None:
-    page.locator(f"#{list_id} .list_item", has_text=ASSIGNMENT).first.wait_for(timeout=timeout_s * MS)
 
 
 def _gradebook(hub: hd.Hub) -> dict[tuple[str, str], float]:
@@ -212,23 +167,23 @@ class Run:
 def _release(run: Run) -> None:
     """Formgrader: generate the student version, then release it to the exchange."""
     teacher = run.pages[run.instructor] = hd.login(run.browser, run.hub, run.instructor)
-    assert "Formgrader" in _nbgrader_menu(teacher)
+    assert "Formgrader" in ui.nbgrader_menu(teacher)
     teacher.keyboard.press("Escape")
-    _formgrader_action(teacher, run.hub, "assign", "generate")
-    _formgrader_action(teacher, run.hub, "release", "release")
+    ui.formgrader_action(teacher, run.hub, ASSIGNMENT, "assign", "generate")
+    ui.formgrader_action(teacher, run.hub, ASSIGNMENT, "release", "release")
 
 
 def _students_submit(run: Run) -> None:
     """Each student fetches from the Assignment List, answers, and submits there."""
     for student, answers, written in ((run.ada, RIGHT, None), (run.bo, MISTAKES, WRITTEN)):
         page = run.pages[student] = hd.login(run.browser, run.hub, student)
-        _open_assignment_list(page)
-        _wait_listed(page, "released_assignments_list")
-        _click_in_list(page, "released_assignments_list", "Fetch")
-        _wait_listed(page, "fetched_assignments_list")
+        ui.open_assignment_list(page)
+        ui.wait_listed(page, "released_assignments_list", ASSIGNMENT)
+        ui.list_button(page, "released_assignments_list", ASSIGNMENT, "Fetch")
+        ui.wait_listed(page, "fetched_assignments_list", ASSIGNMENT)
         _fill_answers(page, student, answers, written)
-        _click_in_list(page, "fetched_assignments_list", "Submit")
-        _wait_listed(page, "submitted_assignments_list")
+        ui.list_button(page, "fetched_assignments_list", ASSIGNMENT, "Submit")
+        ui.wait_listed(page, "submitted_assignments_list", ASSIGNMENT)
         # A kernel as the notebook's first cells make it: torch, convdojo, one check.
         hd.kernel(page, student, "import torch\nfrom torch import nn\nfrom convdojo import check\n"
                   "check('channels', nn.Conv2d(3, 16, 3, padding=1))")
@@ -242,12 +197,12 @@ def _collect_and_grade(run: Run) -> None:
     """Formgrader collects and autogrades; convdojo's sandboxed grade replaces the scores
     (typed into a terminal of the instructor's server)."""
     teacher, hub = run.pages[run.instructor], run.hub
-    _formgrader_action(teacher, hub, "collect", "collect")
+    ui.formgrader_action(teacher, hub, ASSIGNMENT, "collect", "collect")
     teacher.goto(hub.url + f"user/{run.instructor}/formgrader/manage_submissions/{ASSIGNMENT}")
     for student in (run.ada, run.bo):
         row = teacher.locator("tr", has=teacher.locator("td", has_text=student))
         row.locator("td.autograde a").click()
-        _modal_ok(teacher, f"autograde of {student}")
+        ui.modal_ok(teacher, f"autograde of {student}")
     course = hub.course
     code, out = hd.terminal(teacher, run.instructor,
                             f"convdojo grade {course}/course/submitted --assignment {ASSIGNMENT} "
@@ -269,16 +224,16 @@ def _mark_and_return(run: Run) -> None:
         score.fill(str(MANUAL_SCORE))
         score.press("Tab")  # Formgrader saves a score when its input changes
     assert saved.value.ok, saved.value.status
-    _formgrader_action(teacher, hub, "generate-feedback", "generate feedback")
-    _formgrader_action(teacher, hub, "release-feedback", "release feedback")
+    ui.formgrader_action(teacher, hub, ASSIGNMENT, "generate-feedback", "generate feedback")
+    ui.formgrader_action(teacher, hub, ASSIGNMENT, "release-feedback", "release feedback")
 
 
 def _fetch_feedback(run: Run) -> None:
     """Each student fetches the feedback in the Assignment List and opens it."""
     for student in (run.ada, run.bo):
         page = run.pages[student]
-        _open_assignment_list(page)
-        _click_in_list(page, "submitted_assignments_list", "Fetch Feedback")
+        ui.open_assignment_list(page)
+        ui.list_button(page, "submitted_assignments_list", ASSIGNMENT, "Fetch Feedback")
         page.locator("#submitted_assignments_list a", has_text="view feedback").first.click()
         page.locator(".jp-DirListing-item", has_text=".html").first.wait_for()
         run.feedback[student] = _open_feedback(page, student)
