@@ -26,10 +26,11 @@ lab: $(STAMP)
 instructor: $(STAMP)
 	cd autograder && $(LAB_PATH) JUPYTER_CONFIG_PATH="$(abspath jupyter-config/instructor)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(abspath $(BIN))/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) $(LAB_ARGS)
 
-# Debian packages the grader's sandbox and the browser tests need. Installed when this
+# Debian packages the grader's sandbox, the browser tests and the hub test (npm, for
+# configurable-http-proxy) need. Installed when this
 # user can (root, or passwordless sudo); otherwise those tests skip and name the command.
 # NO_SYSTEM_DEPS=1 skips this step (to try the suite as a machine without them sees it).
-SYSTEM_PACKAGES := bwrap:bubblewrap chromium:chromium
+SYSTEM_PACKAGES := bwrap:bubblewrap chromium:chromium npm:npm
 system-deps:
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
@@ -81,3 +82,40 @@ lock:
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+
+# --- A course in a box: JupyterHub + nbgrader's exchange (deploy/, docs/hub.md) ------------
+# Every course account runs the hub's Python, so it lives in deploy/.venv, built from
+# Debian's python3 (the kit's .venv may use an interpreter only root can reach, as pyenv's).
+# configurable-http-proxy comes from npm into deploy/node_modules (package-lock.json).
+# make hub HUB_ARGS="--port 8000 --students cd-alice,cd-bob"; as root; make hub-stop undoes it.
+HUB_PYTHON ?= /usr/bin/python3
+HUB_VENV := deploy/.venv
+HUB_STAMP := $(HUB_VENV)/.installed
+HUB_PROXY := deploy/node_modules/.bin/configurable-http-proxy
+HUB_STATE ?= /srv/convdojo-hub
+HUB_ARGS ?=
+
+.PHONY: hub hub-stop hub-env
+
+# The exact pins of constraints.txt, no resolver (so torch stays the CPU wheel), with the
+# replacements Debian's Python needs; pip check proves the set is consistent.
+$(HUB_STAMP): pyproject.toml constraints.txt deploy/pins-python-3.11.2.txt
+	test -x $(HUB_VENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_VENV)
+	awk -F'==' 'NR==FNR { if (!/^#/) { o[tolower($$1)] = 1; print }; next } \
+	  !/^#/ && !(tolower($$1) in o)' deploy/pins-python-3.11.2.txt constraints.txt > $(HUB_VENV)/pins.txt
+	$(HUB_VENV)/bin/python -m pip install -q --no-deps -r $(HUB_VENV)/pins.txt
+	$(HUB_VENV)/bin/python -m pip install -q --no-deps -e .
+	$(HUB_VENV)/bin/python -m pip check
+	touch $(HUB_STAMP)
+
+$(HUB_PROXY): deploy/package.json deploy/package-lock.json
+	npm ci --prefix deploy --no-audit --no-fund
+	touch $(HUB_PROXY)
+
+hub-env: $(HUB_STAMP) $(HUB_PROXY)
+
+hub: hub-env
+	$(HUB_VENV)/bin/python deploy/hub.py start --state $(HUB_STATE) $(HUB_ARGS)
+
+hub-stop:
+	$(HUB_PYTHON) deploy/hub.py stop --state $(HUB_STATE)
