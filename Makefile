@@ -83,7 +83,7 @@ lock:
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
 
-# --- A course in a box: JupyterHub + nbgrader's exchange (deploy/, docs/hub.md) ------------
+# --- A course in a box: JupyterHub + nbgrader's exchange (deploy/; README, "A course on JupyterHub") ------------
 # Every course account runs the hub's Python, so it lives in deploy/.venv, built from
 # Debian's python3 (the kit's .venv may use an interpreter only root can reach, as pyenv's).
 # configurable-http-proxy comes from npm into deploy/node_modules (package-lock.json).
