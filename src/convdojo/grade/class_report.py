@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..gradebook import Suspect
 from .journal import atomic_write
 
-__all__ = ["ExerciseStats", "Misconception", "Student", "RunProblem", "Suspect", "ClassReport",
+__all__ = ["ExerciseStats", "Misconception", "Student", "RunProblem", "ClassReport",
            "analyse", "write_report", "CSV_COLUMNS", "HELP_BELOW", "HELP_MISCONCEPTIONS"]
 
 CSV_COLUMNS = ["exercise_id", "code", "count", "students"]
@@ -93,15 +94,6 @@ class RunProblem:
     kind: str
     detail: str
     page: str
-
-
-@dataclass
-class Suspect:
-    student_id: str
-    exercise_id: str
-    nbgrader_score: float
-    convdojo_score: float
-    max_score: float
 
 
 @dataclass
@@ -202,7 +194,8 @@ def _suspects(compare: dict[str, Any] | None) -> list[Suspect] | None:
     if compare is None:
         return None
     return [Suspect(str(s["student_id"]), str(s["exercise_id"]), float(s["nbgrader_score"]),
-                    float(s["convdojo_score"]), float(s["max_score"]))
+                    float(s["convdojo_score"]), float(s["max_score"]), str(s.get("status", "")),
+                    tuple(str(e) for e in s.get("evidence", ())))
             for s in compare.get("suspects", [])]
 
 
