@@ -25,6 +25,7 @@ def _grade(sub: Path, out: Path, *extra: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
+@pytest.mark.sandbox
 def test_local_dask_and_resumed_runs_write_the_same_report(tmp_path: Path) -> None:
     sub = tmp_path / "submitted"
     write(sub, "good", fill(SOLUTIONS))

@@ -18,7 +18,7 @@ from hostile.notebooks import SOLUTIONS, fill, write
 from convdojo.grade.class_report import analyse, counts
 
 CONVDOJO = str(Path(sys.executable).parent / "convdojo")
-pytestmark = pytest.mark.slow  # grades 110 notebooks in sandboxes (~1.5 min)
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]  # grades 110 notebooks (~1.5 min)
 
 # exercise -> (wrong answer, its code, share of students who get it)
 PLANTED = {

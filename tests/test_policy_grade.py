@@ -16,7 +16,7 @@ import pytest
 
 from hostile.notebooks import SOLUTIONS, fill, write
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
 CONVDOJO = str(Path(sys.executable).parent / "convdojo")
 

@@ -121,6 +121,7 @@ def test_student_view_outcomes_points_and_score(pytester: pytest.Pytester) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox  # `convdojo grade` never runs without bubblewrap
 def test_hidden_scores_equal_convdojo_grade(pytester: pytest.Pytester) -> None:
     paths = _notebooks(pytester.path)
     args = [a for path in paths.values() for a in ("--notebook", path)]
