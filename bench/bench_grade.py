@@ -137,7 +137,8 @@ def main() -> None:
     cpu_per = (cpu - cpu1) / max(1, args.students - 1) * 1000
     print(f"convdojo grade, {args.students} submissions, {args.workers} workers, isolation "
           f"{json.loads((work / 'out' / 'grades.json').read_text())['isolation']}:")
-    print(f"  wall time {total:.1f} s (start-up, once: {fixed:.1f} s for a 1-submission batch)")
+    print(f"  wall time {total:.1f} s (start-up, once: {fixed:.1f} s for a 1-submission batch); "
+          f"{total / args.students * 1000:.0f} ms per submission with start-up included")
     print(f"  median per submission: {med:.0f} ms (dispatch to fsynced grade); "
           f"throughput {per:.0f} ms per submission beyond start-up")
     print(f"  CPU per submission, all processes (sandbox, checkers, grader): {cpu_per:.0f} ms; "
