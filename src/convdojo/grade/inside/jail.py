@@ -31,7 +31,7 @@ _NEWNS, _NEWUTS, _NEWIPC = 0x00020000, 0x04000000, 0x08000000
 _NEWUSER, _NEWPID, _NEWNET = 0x10000000, 0x20000000, 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_BIND, _MS_REC, _MS_PRIVATE, _MS_RDONLY = (
     2, 4, 8, 4096, 16384, 1 << 18, 1)
-_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS = 1, 38
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS = 1, 4, 38
 _CAP_VERSION_3 = 0x20080522
 _O_PATH = getattr(os, "O_PATH", 0o10000000)
 # Fresh for each submission, in this order (MiB; the scratch sizes are bubblewrap's).
@@ -106,9 +106,14 @@ def _setup() -> None:
     uid, gid = os.getuid(), os.getgid()
     mounts = _mount_points()
     _check(_libc.unshare(_NEWUSER | _NEWNS | _NEWPID | _NEWIPC | _NEWNET | _NEWUTS), "unshare")
+    # The worker is not dumpable, which makes our own /proc/self files root's: a non-root
+    # grader could not write its maps.  Dumpable only for these writes, before any
+    # submission exists (the previous one's processes are all gone by now).
+    _check(_libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _check(_libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0), "dumpable")
     _mount("none", "/", None, _MS_REC | _MS_PRIVATE)
     _fresh_scratch(mounts)
     _write("/proc/sys/user/max_user_namespaces", "0")  # none below this one
