@@ -192,7 +192,7 @@ def plain_command(workdir: Path) -> tuple[list[str], dict[str, str]]:
         link = lib / name
         if os.path.islink(link) and os.readlink(link) == str(target):
             continue
-        tmp = lib / f".{name}.{os.getpid()}.{index_token()}"
+        tmp = lib / f".{name}.{os.getpid()}.{os.urandom(4).hex()}"
         tmp.symlink_to(target)
         os.replace(tmp, link)
     env = {**_env(pidns=False), "HOME": str(workdir), "TMPDIR": str(workdir)}
@@ -209,10 +209,6 @@ def scratch_for(iso: Isolation, index: int, workdir: Path) -> tuple[str, list[st
     folder = workdir / f"scratch-{index}"
     folder.mkdir(parents=True, exist_ok=True)
     return str(folder), [str(folder)]
-
-
-def index_token() -> str:
-    return os.urandom(4).hex()
 
 
 # bubblewrap itself (pid 1 of the sandbox) keeps the environment it was started with:

@@ -13,7 +13,8 @@ import signal
 import time
 from typing import Any
 
-__all__ = ["kill_strays", "count_processes", "wait_child", "describe_exit", "wipe"]
+__all__ = ["kill_strays", "count_processes", "wait_child", "describe_exit", "wipe",
+           "mount_points"]
 
 
 def describe_exit(code: int) -> dict[str, Any]:
@@ -85,18 +86,19 @@ def _reap() -> None:
         _EXITS[pid] = status
 
 
-def _mount_points() -> list[str]:
-    try:
-        with open("/proc/self/mounts") as fh:
-            points = [line.split()[1] for line in fh if len(line.split()) > 1]
-    except OSError:
-        return []
+def mount_points() -> list[str]:
+    """Every mount point this process sees (OSError if /proc/self/mounts cannot be read)."""
+    with open("/proc/self/mounts") as fh:
+        points = [line.split()[1] for line in fh if len(line.split()) > 1]
     # /proc/self/mounts escapes spaces and the like as octal (\040)
     return [p.encode().decode("unicode_escape") for p in points]
 
 
 def wipe(folders: list[str]) -> None:
-    mounts = _mount_points()
+    try:
+        mounts = mount_points()
+    except OSError:
+        mounts = []
     for folder in folders:
         _wipe_children(folder, mounts)
 

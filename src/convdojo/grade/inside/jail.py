@@ -25,6 +25,8 @@ import os
 import signal
 import struct
 
+from .cleanup import mount_points
+
 __all__ = ["enter", "JailError"]
 
 _NEWNS, _NEWUTS, _NEWIPC = 0x00020000, 0x04000000, 0x08000000
@@ -65,12 +67,6 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-def _mount_points() -> list[str]:
-    with open("/proc/self/mounts") as fh:
-        points = [line.split()[1] for line in fh if len(line.split()) > 1]
-    return [p.encode().decode("unicode_escape") for p in points]
-
-
 def _fresh_scratch(mounts: list[str]) -> None:
     """New tmpfs on each scratch folder (and /dev, which bubblewrap leaves writable);
     what is mounted beneath one (a venv under /tmp, /dev/null) is carried over onto it."""
@@ -104,7 +100,7 @@ def _drop_capabilities() -> None:
 
 def _setup() -> None:
     uid, gid = os.getuid(), os.getgid()
-    mounts = _mount_points()
+    mounts = mount_points()  # raises rather than lose a bind we must carry over
     _check(_libc.unshare(_NEWUSER | _NEWNS | _NEWPID | _NEWIPC | _NEWNET | _NEWUTS), "unshare")
     # The worker is not dumpable, which makes our own /proc/self files root's: a non-root
     # grader could not write its maps.  Dumpable only for these writes, before any
