@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from _chromium import screenshot  # noqa: E402  (bench/, beside this script)
 from hostile.notebooks import SOLUTIONS, fill, write  # noqa: E402
 from test_class_report_grade import PLANTED  # noqa: E402
 
@@ -43,12 +43,7 @@ def main() -> None:
         grade_batch(work / "submitted", assignment="conv_shapes", out=work / "out", workers=2,
                     timeout=5)
         page = work / "out" / "report.html"
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([args.chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--disable-component-update",
-                        "--no-first-run", "--hide-scrollbars", f"--user-data-dir={work / 'ud'}",
-                        f"--screenshot={args.out}", f"--window-size={args.size}",
-                        page.as_uri()], check=True, capture_output=True, timeout=120)
+        screenshot(args.chromium, page, args.out, args.size, work / "ud")
         print(f"wrote {args.out} from {page}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
