@@ -1,8 +1,9 @@
 """Grading a batch locally: one engine per worker thread, checks in a pool of processes.
 
 Each thread drives one warm sandbox through :class:`~convdojo.grade.engine.Engine`
-and waits for its notebook's checks before it takes the next, so the sandboxes
-never run ahead of the checkers.  The checker processes never run student code.
+and keeps one notebook ahead: the next runs in the sandbox while the last one's
+checks finish, so neither waits for the other and the sandboxes never run more
+than one notebook ahead of the checkers.  The checker processes never run student code.
 The main thread alone writes the journal, so a student is either fully recorded
 (fsynced) or not at all, and a rerun resumes from there.
 """
@@ -16,6 +17,7 @@ import shutil
 import threading
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from . import checker, sandbox
@@ -138,14 +140,24 @@ class Batch:
 def _drive(engine: Engine, jobs: queue.Queue[Submission],
            done: queue.Queue[tuple[Submission, Graded] | GraderError]) -> None:
     """A worker thread: start the sandbox before any submission's clock, then grade."""
+    ahead: tuple[Submission, Callable[[], Graded]] | None = None
     try:
         engine.start()
         while True:
             try:
-                sub = jobs.get_nowait()
+                sub: Submission | None = jobs.get_nowait()
             except queue.Empty:
+                sub = None
+            # The next notebook runs in the sandbox while the last one's checks finish.
+            try:
+                started = (sub, engine.run(sub.data or b"")) if sub is not None else None
+            finally:  # even when the sandbox cannot start again, the last one counts
+                if ahead is not None:
+                    done.put((ahead[0], ahead[1]()))
+                    ahead = None
+            if started is None:
                 return
-            done.put((sub, engine.grade(sub.data or b"")))
+            ahead = started
     except GraderError as exc:
         done.put(exc)
     except Exception as exc:  # noqa: BLE001  (a grader bug: stop, never hang)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from . import attribution
+from . import attribution, memo
 
 if TYPE_CHECKING:
     from .records import Run
@@ -148,14 +148,35 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
               device: str | None = None, hidden: bool = True) -> dict[str, Any]:
     """Grade one answer; always returns a CheckResult dict (never raises).
 
-    ``hidden=False`` runs only the visible checks, as a student's self-check does."""
+    ``hidden=False`` runs only the visible checks, as a student's self-check does.
+    An answer whose plain data is identical to one this process checked before gets
+    that result again (``memo``): a class hands in the same layer many times."""
+    dev = device or _STATE.get("device") or "cpu"
+    key = memo.key(exercise_id, tree, results, dev, hidden)
+    found = memo.get(key)
+    if found is not None:
+        return found
+    try:
+        result = _check_one(exercise_id, tree, results, dev, hidden)
+    except _GraderFailed as failed:  # the grader's fault, not the answer's: not kept
+        return failed.result
+    memo.put(key, result)
+    return result
+
+
+class _GraderFailed(Exception):
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.result = result
+
+
+def _check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]], dev: str,
+               hidden: bool) -> dict[str, Any]:
     from convdojo import specs
     from convdojo.checks import CheckResult, check
 
     from .inside.codec import PlainError
 
     spec = specs.get(exercise_id)
-    dev = device or _STATE.get("device") or "cpu"
     tree, not_its_own = attribution.judge(spec.id, tree)
     if not_its_own is not None:  # the answer cell raised, or the value is another's
         return not_its_own
@@ -177,9 +198,9 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
         with _budget(CHECK_SECONDS):
             result = check(exercise_id, answer, device=dev, hidden=hidden)
     except Exception as exc:  # noqa: BLE001  (check() catches the answer's errors; this is ours)
-        return CheckResult.simple(spec.id, spec.points, "error",
-                                  f"The grader failed on this answer ({type(exc).__name__}); "
-                                  "tell your instructor.").to_dict()
+        raise _GraderFailed(CheckResult.simple(
+            spec.id, spec.points, "error", f"The grader failed on this answer "
+            f"({type(exc).__name__}); tell your instructor.").to_dict()) from None
     return sanitize_dict(result.to_dict())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,12 +33,22 @@ def safe_text(text: str) -> str:
 
 def storable(obj: Any) -> Any:
     """JSON-ready data with every string (keys included) made safe."""
+    try:  # the usual case, in C: nothing to escape, so nothing to copy
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        return obj
+    except UnicodeEncodeError:
+        return _escaped(obj)
+    except (TypeError, ValueError, RecursionError):
+        return _escaped(obj)
+
+
+def _escaped(obj: Any) -> Any:
     if isinstance(obj, str):
         return safe_text(obj)
     if isinstance(obj, dict):
-        return {storable(k): storable(v) for k, v in obj.items()}
+        return {_escaped(k): _escaped(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [storable(v) for v in obj]
+        return [_escaped(v) for v in obj]
     return obj
 
 
@@ -67,7 +78,7 @@ class Run:
     """How one notebook ran (the journal's "run")."""
 
     status: str  # ok, timeout, fatal, nproc, worker (its sandbox died), cluster, missing
-    ms: float = 0.0  # dispatch to decided grade
+    ms: float = 0.0  # the time it held its engine: its sandbox run and any wait for its checks
     cell: int | None = None
     line: str | None = None
     fatal: str | None = None
