@@ -139,9 +139,11 @@ def main() -> None:
           f"{json.loads((work / 'out' / 'grades.json').read_text())['isolation']}:")
     print(f"  wall time {total:.1f} s (start-up, once: {fixed:.1f} s for a 1-submission batch); "
           f"{total / args.students * 1000:.0f} ms per submission with start-up included")
-    print(f"  median per submission: {med:.0f} ms (dispatch to fsynced grade); "
-          f"throughput {per:.0f} ms per submission beyond start-up")
-    print(f"  CPU per submission, all processes (sandbox, checkers, grader): {cpu_per:.0f} ms; "
+    print(f"  median per submission: {med:.0f} ms (the time a notebook holds its engine: "
+          f"its sandbox run and any wait for its checks); throughput {per:.0f} ms per "
+          "submission beyond start-up")
+    print(f"  CPU per submission, the grader and its checkers (the sandboxes' own CPU is not "
+          f"counted: bubblewrap reaps them): {cpu_per:.0f} ms; "
           f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
     if args.nbgrader:
@@ -153,8 +155,10 @@ def main() -> None:
         print(f"nbgrader autograde, {len(nb_scores)} of the same submissions (sequential):")
         print(f"  wall time {nb_total:.1f} s, {nb_per:.0f} ms per submission")
         print(f"  same total score as convdojo grade for {agree}/{len(nb_scores)} students")
-        print(f"ratio (nbgrader per submission / convdojo median): {nb_per / med:.0f}x; "
-              f"by throughput: {nb_per / per:.0f}x")
+        with_startup = total / args.students * 1000
+        print(f"ratio (nbgrader per submission / convdojo per submission with start-up "
+              f"included): {nb_per / with_startup:.0f}x; by throughput beyond start-up: "
+              f"{nb_per / per:.0f}x; against convdojo's median: {nb_per / med:.0f}x")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 
