@@ -96,3 +96,12 @@ def test_one_frame_magic_and_one_reader() -> None:
                                                    for t in n.targets)}
     assert magic == {protocol.MAGIC} and protocol.MAGIC is wire.MAGIC
     assert protocol.read_exact is wire.read_exact
+
+
+def test_child_hides_every_module_of_the_sandbox() -> None:
+    """The child drops the sandbox's own modules from sys.modules before student code runs:
+    every one of them, so none is left for a notebook to import and tamper with."""
+    from convdojo.grade.inside import child
+
+    mine = {f"cdj_inside.{p.stem}" for p in INSIDE.glob("*.py") if p.stem != "__init__"}
+    assert mine <= set(child.OWN_MODULES)

@@ -102,7 +102,7 @@ def _module(node: dict[str, Any], memo: list[nn.Module]) -> nn.Module:
     name = str(node.get("cls", ""))
     if not node.get("exact"):
         base = _NN.get(str(node.get("base")), nn.Module)
-        obj = base.__new__(_standin_class(_ident(name), base))
+        obj: nn.Module = base.__new__(_standin_class(_ident(name), base))  # type: ignore[arg-type]
         nn.Module.__init__(obj)
         memo.append(obj)
         return obj

@@ -19,10 +19,10 @@ __all__ = ["CHILD_KINDS", "FRAME_KINDS", "MAGIC", "MESSAGES", "TREE_TAGS", "PLAI
            "READY", "UNUSABLE", "ANSWER", "RESULT", "CLEAN", "read_exact"]
 
 # child -> sender: note/fatal (a text), answer (exercise, present, value), cells-done,
-# results (which, rows), end.
-CHILD_KINDS = frozenset({"note", "fatal", "answer", "cells-done", "results", "end"})
-# sender -> worker: the same, except that the child's "end" is signed as "done"; and
-# "ready" once, when the sender holds its key (the worker reads on without it).
+# results (which, rows), done.
+CHILD_KINDS = frozenset({"note", "fatal", "answer", "cells-done", "results", "done"})
+# sender -> worker: the same kinds, signed; and "ready" once, when the sender holds its
+# key (the worker reads on without it).
 FRAME_KINDS = frozenset({"ready", "note", "fatal", "answer", "cells-done", "results", "done"})
 
 # worker -> grader, in this order per notebook: answer* result clean (ready once, first;

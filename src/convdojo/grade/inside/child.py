@@ -15,8 +15,8 @@ from . import private, runner, wire
 
 ARM_EVENT = "convdojo.sandbox.arm"
 OWN_MODULES = ["cdj_inside"] + [f"cdj_inside.{m}" for m in (
-    "child", "codec", "guard", "jail", "notebook", "private", "runner", "sender", "shell",
-    "wire", "worker")]
+    "child", "cleanup", "codec", "guard", "jail", "notebook", "private", "runner", "sender",
+    "shell", "wire", "worker")]
 
 
 def _limits(job: dict[str, Any]) -> None:
@@ -109,7 +109,7 @@ def main(job: dict[str, Any], job_fd: int, key_fd: int, res_fd: int, case_fd: in
         if has_functions:
             runner.call_cases(functions, case_fd, "public", post)
             runner.call_cases(functions, case_fd, "hidden", post)
-        post(("end",))
+        post(("done",))
         status = 0
     finally:
         os._exit(status)

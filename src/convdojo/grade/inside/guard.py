@@ -83,7 +83,7 @@ def _deny(event: str, args: tuple, protected_ids: frozenset, worker_pid: int) ->
     return None
 
 
-def _cached_bytecode(data: object, frame: object, loader: object, roots: tuple) -> bool:
+def _cached_bytecode(data: bytes, frame: object, loader: object, roots: tuple) -> bool:
     """Is this the import system unmarshalling a trusted .pyc, byte for byte?
 
     The caller must be ``_compile_bytecode`` itself (checked by code identity), its

@@ -82,8 +82,8 @@ def parse(data: bytes) -> list[dict[str, Any]]:
 
 def _tags(meta: dict[str, Any]) -> tuple[str | None, str | None, str | None, bool]:
     """(nbgrader grade_id, convdojo role, convdojo exercise, is an autograder test)."""
-    nbg = meta.get("nbgrader") if isinstance(meta.get("nbgrader"), dict) else {}
-    cdj = meta.get("convdojo") if isinstance(meta.get("convdojo"), dict) else {}
+    nbg: dict[str, Any] = meta["nbgrader"] if isinstance(meta.get("nbgrader"), dict) else {}
+    cdj: dict[str, Any] = meta["convdojo"] if isinstance(meta.get("convdojo"), dict) else {}
     gid = nbg.get("grade_id") if isinstance(nbg.get("grade_id"), str) else None
     role = cdj.get("role") if isinstance(cdj.get("role"), str) else None
     ex = cdj.get("exercise") if isinstance(cdj.get("exercise"), str) else None

@@ -75,8 +75,8 @@ def run_cells(data: bytes, exercises: list[dict[str, Any]], post: Post,
     sys.modules["__main__"] = type(sys)("__main__")
     ns = sys.modules["__main__"].__dict__
     ns.update({"__builtins__": builtins, "display": _display})
-    ns["get_ipython"] = lambda: kernel
     kernel = shell.Shell(ns, lambda text: post(("note", text)))
+    ns["get_ipython"] = lambda: kernel
     answers = Answers(plan, names, ns)
     for cell in plan.cells:
         for ex in cell.before:
@@ -104,7 +104,8 @@ class Answers:
         self.names, self.ns = names, ns
         self.functions: dict[str, Any] = {}
         # exercise -> [answer cell, its error or None, rebound]; not run yet: nothing bound
-        self.cells = {ex: [index, None, False] for ex, index in plan.answer_cell.items()}
+        self.cells: dict[str, list[Any]] = {ex: [index, None, False]
+                                            for ex, index in plan.answer_cell.items()}
         self.held: dict[str, Any] = {}
         self.seen: list[tuple[str, str, Any]] = []  # (exercise, variable, value) snapshotted
 

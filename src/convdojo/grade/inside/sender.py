@@ -48,10 +48,12 @@ _NoTorchFunction = torch._C.DisableTorchFunction
 _detach, _contiguous, _reshape, _view, _numpy = (
     _TB.detach, _TB.contiguous, _TB.reshape, _TB.view, _TB.numpy)
 _numel, _element_size = _TB.numel, _TB.element_size
+# The descriptors themselves, read off the C base: a subclass's properties cannot lie to them.
 _get_dtype, _get_shape, _get_rg, _get_device, _get_layout, _get_quant = (
-    _TB.dtype.__get__, _TB.shape.__get__, _TB.requires_grad.__get__, _TB.device.__get__,
-    _TB.layout.__get__, _TB.is_quantized.__get__)
-_device_type = type(torch.device("cpu")).type.__get__
+    _TB.__dict__["dtype"].__get__, _TB.__dict__["shape"].__get__,
+    _TB.__dict__["requires_grad"].__get__, _TB.__dict__["device"].__get__,
+    _TB.__dict__["layout"].__get__, _TB.__dict__["is_quantized"].__get__)
+_device_type = type(torch.device("cpu")).__dict__["type"].__get__
 _strided, _uint8 = torch.strided, torch.uint8
 _ndarray, _np_generic, _nd_tobytes = numpy.ndarray, numpy.generic, numpy.ndarray.tobytes
 _nd_dtype, _nd_shape = numpy.ndarray.dtype.__get__, numpy.ndarray.shape.__get__
@@ -76,7 +78,7 @@ _INTERNAL = frozenset({
     "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"} | set(_HOOKS))
 
 
-def _too_big() -> _BaseException:
+def _too_big() -> BaseException:
     return _OverflowError("the answer is too large or too deeply nested to grade")
 
 
@@ -237,7 +239,7 @@ def encode(obj):
 
 
 def main(key_fd, res_fd, box):
-    """Serve the runner until it says "end"; see runner.post for the message shapes."""
+    """Serve the runner until it says "done"; see runner.post for the message shapes."""
     req, done, ready, slot = box[0], box[1], box[2], box[3]
     key = b""
     while _len(key) < 32:
@@ -296,7 +298,7 @@ def handle(item, state, send):
             and state["phase"] == (1 if item[1] == "public" else 2) and _type(item[2]) is _list:
         state["phase"] += 1
         send("results", [item[1], [outcome(r) for r in _list_iter(item[2])]])
-    elif kind == "end":
+    elif kind == "done":
         send("done", None)
         return True
     return False

@@ -78,7 +78,8 @@ class CapturedIO:
     """What ``%%capture out`` binds: the cell's printed output."""
 
     def __init__(self, stdout: str, stderr: str) -> None:
-        self.stdout, self.stderr, self.outputs = stdout, stderr, []
+        self.stdout, self.stderr = stdout, stderr
+        self.outputs: list[Any] = []
 
     def show(self) -> None:
         _print(self.stdout, end="")
@@ -179,7 +180,9 @@ class Shell:
             tree = ast.parse(notebook.python_source(source))
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = _compile(ast.Expression(tree.body.pop().value), "<magic>", "eval")
+            expr = tree.body.pop()
+            assert isinstance(expr, ast.Expr)
+            last = _compile(ast.Expression(expr.value), "<magic>", "eval")
         return _compile(tree, "<magic>", "exec"), last
 
     def _timeit(self, line: str, cell: str | None) -> TimeitResult | None:

@@ -59,7 +59,8 @@ def _install_guard() -> None:
     from torch import nn
 
     from . import private
-    protected = [c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, nn.Module)]
+    protected: list[type] = [c for c in vars(nn).values()
+                             if isinstance(c, type) and issubclass(c, nn.Module)]
     protected += [torch.Tensor, nn.Parameter, torch.Size]
     try:
         import convdojo_templates
