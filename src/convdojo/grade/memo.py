@@ -22,11 +22,11 @@ SIZE = 4096
 _KEPT: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
 
 
-def key(exercise_id: str, tree: Any, results: Any, device: str, hidden: bool) -> bytes | None:
-    """The memo key of one check, or None for data that has no exact JSON text."""
+def key(*parts: Any) -> bytes | None:
+    """The memo key of one check from everything it depends on (plain data), or None
+    for data that has no exact JSON text."""
     try:
-        text = json.dumps([exercise_id, tree, results, device, hidden], sort_keys=True,
-                          allow_nan=True, separators=(",", ":"))
+        text = json.dumps(parts, sort_keys=True, allow_nan=True, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
         return None
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
