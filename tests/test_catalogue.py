@@ -246,7 +246,7 @@ CATALOGUE: dict[str, Case] = {
         Mistake(lambda: nn.Linear(64, 32), ["nn.Linear", "nn.Conv2d"], 0),
     ]),
     "depthwise_conv": Case(lambda: nn.Conv2d(32, 32, 3, padding="same", groups=32), [
-        Mistake(lambda: nn.Conv2d(32, 32, 3, padding=1), ["groups is 1", "groups=32", "320 parameters"], 1),
+        Mistake(lambda: nn.Conv2d(32, 32, 3, padding=1), ["groups is 1", "groups=32", "its own channel"], 1),
         Mistake(lambda: nn.Conv2d(32, 32, 3, groups=32), ["= 26", "Reconsider padding"], 0.5),
         Mistake(lambda: nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False),
                 ["bias is False", "secondary slip"], 1.8),

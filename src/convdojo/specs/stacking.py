@@ -73,8 +73,8 @@ channels_last = FunctionSpec(
 # --- LeNet ------------------------------------------------------------------------------
 
 
-LENET_RULE = Rule("(N, 10): N kept; 28×28 (up to 31×31) images flatten to 16×5×5 = 400 "
-                  "features, other sizes do not fit nn.Linear(400, 120)",
+LENET_RULE = Rule("(N, 10): N kept; 28×28 images (up to 31×31) flatten to exactly the "
+                  "in_features of the first nn.Linear, other sizes do not fit it",
                   m.lenet_rule, lambda s: len(s) == 4 and s[1] == 1, "1-channel images")
 lenet = ExtraLayerSpec(
     id="lenet",
@@ -99,7 +99,8 @@ lenet = ExtraLayerSpec(
         ")"
     ),
     hints=(
-        "Follow H through each layer: 28 → 28 → 14 → 10 → 5.",
+        "Follow H through each layer with the formula: the padded 5×5 convolution keeps "
+        "it, each 2×2 pool halves it, the unpadded 5×5 convolution takes 4 off.",
         "nn.Flatten() keeps dimension 0 (the batch) and flattens C×H×W.",
     ),
     input_shape=(4, 1, 28, 28),

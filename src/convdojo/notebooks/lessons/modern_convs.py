@@ -75,8 +75,8 @@ every channel gets its own filter: a *depthwise* convolution. Followed by a 1×1
 convolution that mixes the channels, it forms MobileNet's *depthwise-separable*
 convolution, a cheap stand-in for a full convolution."""),
         Code("groups_example", """\
-for g in (1, 4, 32):
-    layer = nn.Conv2d(32, 32, kernel_size=3, groups=g)
+for g in (1, 4, 16):
+    layer = nn.Conv2d(16, 16, kernel_size=3, groups=g)
     print(f"groups={g:2}: weight {tuple(layer.weight.shape)}, "
           f"{sum(p.numel() for p in layer.parameters())} parameters")"""),
         Task("depthwise_conv"),

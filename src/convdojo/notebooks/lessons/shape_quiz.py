@@ -20,8 +20,8 @@ LESSON = Lesson(
 
 - the output shape of convolution, pooling and transposed-convolution layers,
   including non-square kernels, dilation and `ceil_mode`;
-- when PyTorch refuses a configuration, and whether it does so when the layer is
-  built (`ValueError`) or when it is called (`RuntimeError`);
+- when PyTorch refuses a configuration, whether it does so when the layer is built
+  or when it is called, and with which exception;
 - the number of parameters of common layers.
 
 Work on paper first. The grader runs every layer in real PyTorch and compares; each
