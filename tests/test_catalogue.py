@@ -196,7 +196,7 @@ CATALOGUE: dict[str, Case] = {
     "avg_pool_blur": Case(lambda: nn.AvgPool2d((3, 3), (1, 1), (1, 1), count_include_pad=False), [
         Mistake(lambda: nn.AvgPool2d(3, stride=1, padding=1),
                 ["not the mean of the real pixels", "count_include_pad=False"], 1),
-        Mistake(lambda: nn.AvgPool2d(3), ["/ 3) + 1 = 10", "count_include_pad"], 0.5),
+        Mistake(lambda: nn.AvgPool2d(3), ["/ 3) + 1 = 10", "overhang by one"], 0.5),
         Mistake(lambda: nn.MaxPool2d(3, 1, 1), ["nn.MaxPool2d", "nn.AvgPool2d"], 0),
     ]),
     "ceil_mode_pool": Case(lambda: nn.MaxPool2d(2, stride=2, ceil_mode=True), [

@@ -12,6 +12,7 @@ from torch import nn
 from ..specs.answers import a_type
 from ..specs.model import LayerSpec, Variant
 from ..specs.rules import RAISES, Shape
+from . import hints
 from .explain import explain_dims, reconsider
 from .extras import gate_findings, model_findings, target_findings
 from .integrity import REBUILD, frozen, inconsistent, make_honest, malformed
@@ -285,8 +286,9 @@ def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,
         findings += _values(model, layers, spec, device)
         findings += target_findings(
             spec, variants, lambda v: _with_input(model, v, device, 100 + variants.index(v)))
-    if shape_failed and spec.hints:
-        on_fail.append("Hint: " + spec.hints[-1])
+    hint = hints.current(spec)
+    if shape_failed and hint:
+        on_fail.append("Hint: " + hint)
     seen = [v for v in variants if not v.hidden and v.label != "shown input"]
     n_hidden = sum(v.hidden for v in variants)
     on_pass = [f"All checks passed: the shown input {tuple(spec.input_shape)} → "

@@ -29,6 +29,8 @@ Replace `None` in the answer cell with your layer and run it. The cell below it
 checks your answer and tells you what is wrong, dimension by dimension. The
 grader later runs the same checks on inputs you have not seen, so aim for a layer
 that follows the rule, not one that only fits the shown numbers.
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
 Estimated time: 45 minutes.
 
 *Sources: adapted from the course activity "Convolution activity" and the AI Summer

@@ -27,7 +27,10 @@ LESSON = Lesson(
   convolution exactly.
 
 Answer each exercise in its cell and run the check below it. The grader also runs
-hidden inputs (batch 1, odd and non-square sizes). Estimated time: 60 minutes.
+hidden inputs (batch 1, odd and non-square sizes).
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
+Estimated time: 60 minutes.
 
 *Sources: d2l.ai §7.4 (1×1 convolutions) and §14.10 (transposed convolution); the
 MobileNet paper (Howard et al., 2017) for depthwise-separable convolutions; the

@@ -29,6 +29,8 @@ LESSON = Lesson(
 output. Replace `None` in the answer cell and run it; the cell below checks your
 answer and explains what is wrong. The grader also runs hidden inputs: other sizes,
 odd sizes and **other channel counts**, because pooling must not care about C.
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
 Estimated time: 50 minutes.
 
 *Sources: d2l.ai §7.5 "Pooling"; CS231n notes "Convolutional Networks" (pooling

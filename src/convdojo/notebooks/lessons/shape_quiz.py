@@ -26,6 +26,8 @@ LESSON = Lesson(
 
 Work on paper first. The grader runs every layer in real PyTorch and compares; each
 right answer earns its share of the points, so a partly right quiz still scores.
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
 Estimated time: 25 minutes.
 
 *Sources: d2l.ai §7.3 (the (3, 5) kernel with padding (0, 1) and stride (3, 4));

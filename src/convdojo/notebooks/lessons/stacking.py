@@ -29,7 +29,10 @@ LESSON = Lesson(
 - build a downsampling residual block whose two branches agree on every input size.
 
 Answer each exercise in its cell and run the check below it; the grader also runs
-hidden inputs. Estimated time: 75 minutes.
+hidden inputs.
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
+Estimated time: 75 minutes.
 
 *Sources: d2l.ai §7.6 (LeNet) and §8.6 (ResNet); fastbook chapter 13 (receptive
 fields); CS231n notes "Convolutional Networks" (layer patterns); the ResNet paper
