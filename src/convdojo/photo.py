@@ -61,8 +61,9 @@ def show_maps(image: torch.Tensor, maps: dict[str, torch.Tensor], *, columns: in
         t = t.detach().float().cpu()[0]
         if t.shape[0] == 3:
             ax.imshow(t.permute(1, 2, 0).clamp(0, 1).numpy())
-        else:
-            ax.imshow(t[0].numpy(), cmap="gray")
+        else:  # a feature map: its 1st to 99th percentile, so a few extremes do not grey it
+            low, high = torch.quantile(t[0].flatten(), torch.tensor([0.01, 0.99])).tolist()
+            ax.imshow(t[0].numpy(), cmap="gray", vmin=low, vmax=max(high, low + 1e-6))
         ax.set_title(title)
     fig.tight_layout()
     return fig
