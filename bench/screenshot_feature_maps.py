@@ -13,10 +13,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import torch
+import torch.nn.functional as F
 
-from convdojo import photo, specs  # noqa: E402
+from convdojo import photo, specs
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 OUT = REPO / "docs" / "img" / "feature_maps.png"
