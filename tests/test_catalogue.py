@@ -306,8 +306,8 @@ CATALOGUE: dict[str, Case] = {
     ]),
     "flatten_batch": Case(lambda: {"view": torch.Size([16, 400]), "flatten": [25, 256]}, [
         Mistake(lambda: {"view": (25, 400), "flatten": (25, 256)},
-                ["'view'", "16 rows", "silently"], 1),
-        Mistake(lambda: {"view": (16, 400), "flatten": (25, 400)}, ["'flatten'", "256"], 1),
+                ["'view'", "rows of 400", "silently"], 1),
+        Mistake(lambda: {"view": (16, 400), "flatten": (25, 400)}, ["'flatten'", "C·H·W features"], 1),
     ]),
     "receptive_field": Case(_fn(_rf_alt), [
         Mistake(_fn(_rf_no_stride), ["returned 5, expected 7", "Strides are ignored"], 1.5),

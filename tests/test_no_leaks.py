@@ -82,6 +82,17 @@ def _before(spec_id: str) -> list[str]:
     raise AssertionError(f"{spec_id} is in no lesson")
 
 
+def _element_tokens(spec) -> list[str]:
+    """The sizes inside a value's shapes that its prompt does not give (256 of (25, 256))."""
+    if spec.kind != "value" or spec.id in BY_SOLUTION:
+        return []
+    want = spec.normalize(spec.expected())
+    values = want.values() if isinstance(want, dict) else [want]
+    sizes = {str(n) for v in values if isinstance(v, tuple) for n in v
+             if isinstance(n, int) and n >= 10}
+    return sorted(n for n in sizes if not _contains(spec.prompt, n))
+
+
 def _texts(spec) -> dict[str, str]:
     texts = {"prompt": spec.prompt}
     texts |= {f"hint {i + 1}": h for i, h in enumerate(spec.hints)}
@@ -137,6 +148,10 @@ def test_no_text_around_an_exercise_states_its_answer(spec) -> None:
              if _where_to_look(spec, where, token) and _contains(text, token)
              and not (spec.kind == "layer" and where.startswith("self-check")
                       and token in DERIVED.get(spec.id, ()))]
+    told = ("mistake", "hint", "self-check")  # where a size is feedback, not the question
+    leaks += [(where, token) for where, text in _texts(spec).items()
+              for token in _element_tokens(spec) if where.startswith(told)
+              and _contains(text, token)]
     assert not leaks, f"{spec.id} gives its answer away: {leaks}"
 
 

@@ -137,14 +137,15 @@ flatten_batch = ValueSpec(
     normalize=plain,
     mistakes=(
         Mistake(key_is("view", lambda v: v == (25, 400)),
-                "view does not know where one image ends: 25·16·4·4 = 6400 numbers make "
-                "6400 / 400 = 16 rows, each mixing parts of different images. Batch 4 would "
-                "crash (1024 is not a multiple of 400); batch 25 silently gives wrong rows."),
+                "view does not know where one image ends: it cuts all the batch's numbers "
+                "into rows of 400, as many rows as fit, each mixing parts of different "
+                "images. Batch 4 would crash (its total is not a multiple of 400); batch 25 "
+                "silently gives wrong rows."),
         Mistake(key_is("view", lambda v: v == (25, 256)),
                 "That is what flatten(1) gives; view(-1, 400) forces 400 columns."),
         Mistake(key_is("flatten", lambda v: v in ((25, 400), (16, 400))),
-                "flatten(1) keeps the batch and flattens each image's 16·4·4 = 256 features; "
-                "that is the size nn.Linear must then take."),
+                "flatten(1) keeps the batch and flattens each image's C·H·W features; that "
+                "is the size nn.Linear must then take."),
         Mistake(key_is("flatten", lambda v: v == (6400,)),
                 "flatten() with no argument also flattens the batch; flatten(1) keeps it."),
     ),
