@@ -27,6 +27,8 @@ from convdojo.specs import modern_convs, pooling, shape_quiz, stacking
 from convdojo.specs.extras import measure_receptive_field
 from convdojo.templates import DownBlock
 
+import compute_answers as ca
+
 
 @dataclass
 class Mistake:
@@ -194,7 +196,7 @@ CATALOGUE: dict[str, Case] = {
     "avg_pool_blur": Case(lambda: nn.AvgPool2d((3, 3), (1, 1), (1, 1), count_include_pad=False), [
         Mistake(lambda: nn.AvgPool2d(3, stride=1, padding=1),
                 ["not the mean of the real pixels", "count_include_pad=False"], 1),
-        Mistake(lambda: nn.AvgPool2d(3), ["/ 3) + 1 = 10", "count_include_pad"], 0.5),
+        Mistake(lambda: nn.AvgPool2d(3), ["/ 3) + 1 = 10", "overhang by one"], 0.5),
         Mistake(lambda: nn.MaxPool2d(3, 1, 1), ["nn.MaxPool2d", "nn.AvgPool2d"], 0),
     ]),
     "ceil_mode_pool": Case(lambda: nn.MaxPool2d(2, stride=2, ceil_mode=True), [
@@ -244,7 +246,7 @@ CATALOGUE: dict[str, Case] = {
         Mistake(lambda: nn.Linear(64, 32), ["nn.Linear", "nn.Conv2d"], 0),
     ]),
     "depthwise_conv": Case(lambda: nn.Conv2d(32, 32, 3, padding="same", groups=32), [
-        Mistake(lambda: nn.Conv2d(32, 32, 3, padding=1), ["groups is 1", "groups=32", "320 parameters"], 1),
+        Mistake(lambda: nn.Conv2d(32, 32, 3, padding=1), ["groups is 1", "groups=32", "its own channel"], 1),
         Mistake(lambda: nn.Conv2d(32, 32, 3, groups=32), ["= 26", "Reconsider padding"], 0.5),
         Mistake(lambda: nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False),
                 ["bias is False", "secondary slip"], 1.8),
@@ -304,8 +306,8 @@ CATALOGUE: dict[str, Case] = {
     ]),
     "flatten_batch": Case(lambda: {"view": torch.Size([16, 400]), "flatten": [25, 256]}, [
         Mistake(lambda: {"view": (25, 400), "flatten": (25, 256)},
-                ["'view'", "16 rows", "silently"], 1),
-        Mistake(lambda: {"view": (16, 400), "flatten": (25, 400)}, ["'flatten'", "256"], 1),
+                ["'view'", "rows of 400", "silently"], 1),
+        Mistake(lambda: {"view": (16, 400), "flatten": (25, 400)}, ["'flatten'", "C·H·W features"], 1),
     ]),
     "receptive_field": Case(_fn(_rf_alt), [
         Mistake(_fn(_rf_no_stride), ["returned 5, expected 7", "Strides are ignored"], 1.5),
@@ -346,6 +348,55 @@ CATALOGUE: dict[str, Case] = {
         Mistake(lambda: {**RIGHT_PARAMS, "batchnorm": 256}, ["buffers"], 2.5),
         Mistake(lambda: {**RIGHT_PARAMS, "grouped": 73856, "conv": 432},
                 ["groups=4", "also has a bias"], 2),
+    ]),
+    "conv_single": Case(_fn(ca.single_loops), [
+        Mistake(_fn(ca.single_flipped), ["turned by 180°", "cross-correlation"], 0),
+        Mistake(_fn(ca.single_same), ["the input's size", "fit entirely"], 0),
+    ]),
+    "conv_multi": Case(_fn(ca.multi_by_channel), [
+        Mistake(_fn(ca.multi_first), ["Only the first input channel"], 0.4),
+        Mistake(_fn(ca.multi_kept), ["channels must be summed", "(4, 3, 3, 4)"],
+                0),
+    ]),
+    "conv_strided": Case(_fn(ca.strided), [
+        Mistake(_fn(ca.strided_no_padding), ["padding is missing"], 0.75),
+        Mistake(_fn(ca.strided_no_stride), ["stride is ignored"], 0.5),
+        Mistake(_fn(ca.strided_range_short), ["last window is missing", "+ 1"], 0.5),
+    ]),
+    "im2col_shapes": Case(lambda: {"patches": torch.Size([2, 27, 70]), "weight": [8, 27],
+                                   "product": (2, 8, 70), "output": (2, 8, 7, 10)}, [
+        Mistake(lambda: {"patches": (2, 70, 27), "weight": (8, 27), "product": (2, 8, 70),
+                         "output": (2, 8, 7, 10)}, ["'patches'", "each window is a column"],
+                1.5),
+        Mistake(lambda: {"patches": (2, 27, 108), "weight": (8, 27), "product": (2, 8, 108),
+                         "output": (2, 8, 9, 12)}, ["L counts the positions",
+                                                    "feature maps shrink"], 0.5),
+    ]),
+    "im2col": Case(_fn(ca.im2col), [
+        Mistake(_fn(ca.im2col_swapped), ["H_out and W_out are swapped"], 0.6),
+        Mistake(_fn(ca.im2col_channels_last), ["flattened in another order"], 0.75),
+    ]),
+    "photo_kernels": Case(lambda: dict(ca.KERNELS), [
+        Mistake(lambda: {**ca.KERNELS, "box_blur": torch.ones(3, 3)},
+                ["'box_blur'", "sum to 9"], 3),
+        Mistake(lambda: {**ca.KERNELS, "sobel_x": -ca.KERNELS["sobel_x"],
+                         "sobel_y": ca.KERNELS["sobel_x"]},
+                ["signs are reversed", "horizontal gradient"], 2),
+        Mistake(lambda: {**ca.KERNELS, "sharpen": [[0, -1, 0], [-1, 4, -1], [0, -1, 0]]},
+                ["Laplacian alone", "adds the pixel itself"], 3),
+        Mistake(lambda: {"box_blur": torch.ones(5, 5) / 25}, ["not 3×3", "'sobel_y' is missing"],
+                0),
+    ]),
+    "edge_magnitude": Case(_fn(ca.edges), [
+        Mistake(_fn(ca.edges_squared), ["square root is missing"], 0),
+        Mistake(_fn(ca.edges_l1), ["Euclidean length"], 0),
+        Mistake(_fn(ca.edges_unpadded), ["smaller than the photo", "(1, 1, 38, 46)"], 0),
+    ]),
+    "colour_kernel": Case(lambda: ca.colour(2, -1, -1, k=3), [
+        Mistake(lambda: ca.colour(1, 0, 0), ["responds to grey", "sum to zero"], 1.5),
+        Mistake(lambda: ca.colour(0, 1, -1), ["Pure red", "fires on green"], 1),
+        Mistake(lambda: torch.ones(1, 3, 3, 3), ["fires on green", "fires on blue"], 0.5),
+        Mistake(lambda: torch.ones(3, 1, 1), ["(1, 3, kh, kw)"], 0),
     ]),
 }
 

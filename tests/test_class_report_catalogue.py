@@ -51,6 +51,14 @@ EXPECTED: dict[str, list[set[str]]] = {
                        {"rounding.floor_vs_ceil", "transposed.output_padding"}, set()],
     "predict_params": [{"params.buffers_counted"},
                        {"params.bias_forgotten", "params.groups_forgotten"}],
+    "conv_single": [{"conv.flipped_kernel"}, set()],
+    "conv_multi": [{"weights.channels_forgotten"}, set()],
+    "conv_strided": [{"padding.missing"}, {"stride.forgotten"}, {"conv.positions_off_by_one"}],
+    "im2col_shapes": [set(), set()],
+    "im2col": [{"layout.hw_swapped"}, {"im2col.weight_order"}],
+    "photo_kernels": [set(), set(), set(), set()],
+    "edge_magnitude": [set(), set(), set()],
+    "colour_kernel": [set(), set(), set(), set()],
 }
 ROWS = [(ex, i) for ex, codes in EXPECTED.items() for i in range(len(codes))]
 

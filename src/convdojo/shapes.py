@@ -193,13 +193,20 @@ def pool_formula(
     kernel_size: int,
     stride: int | None = None,
     padding: int = 0,
-    dilation: int = 1,
+    dilation: int | None = 1,
     ceil_mode: bool = False,
 ) -> str:
-    """PyTorch's pooling formula with these numbers filled in."""
+    """PyTorch's pooling formula with these numbers filled in.
+
+    ``dilation=None`` is average pooling's formula, which has no dilation term.
+    """
     s = kernel_size if stride is None else stride
     rnd = "ceil" if ceil_mode else "floor"
-    text = f"{rnd}(({size} + 2*{padding} - {dilation}*({kernel_size}-1) - 1) / {s}) + 1"
+    if dilation is None:
+        dilation = 1
+        text = f"{rnd}(({size} + 2*{padding} - {kernel_size}) / {s}) + 1"
+    else:
+        text = f"{rnd}(({size} + 2*{padding} - {dilation}*({kernel_size}-1) - 1) / {s}) + 1"
     try:
         out = pool_out(size, kernel_size, stride, padding, dilation, ceil_mode)
     except ValueError:

@@ -15,6 +15,7 @@ from .. import freshness, specs
 from ..specs.answers import a_type
 from ..devices import resolve_device
 from . import diagnose as diagnosis
+from . import hints, owner
 from .layer import check_layer
 from .result import CheckResult, Finding
 from .value import check_function, check_value
@@ -55,21 +56,44 @@ def check(
     spec = specs.get(exercise_id)
     if answer is MISSING:
         answer = _caller_value(spec.answer_name)
+    other = _held_for_another(spec, answer)
+    if other is not None:
+        return other
     if not hidden and answer is not MISSING:
         freshness.checked(spec.id, answer)  # the autograder output below may be out of date
     dev = resolve_device(device)
     # nbgrader fails a test cell that wrote to stderr, and torch likes to warn.
-    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()), \
+            hints.progressing(spec.id, not hidden and hints.interactive()) as failed:
         warnings.simplefilter("ignore")
         try:
             answer, recorder = diagnosis.observing(spec, answer)
-            return diagnosis.diagnose(spec, answer, _dispatch(spec, answer, dev, hidden),
-                                      recorder, hidden)
+            result = diagnosis.diagnose(spec, answer, _dispatch(spec, answer, dev, hidden),
+                                        recorder, hidden)
+            failed[0] = result.status == "failed"
+            return result
         except Exception as exc:  # the answer is untrusted; never a traceback from in here
             return CheckResult.simple(
                 spec.id, spec.points, "invalid",
                 f"{spec.answer_name} could not be checked: {type(exc).__name__}: {exc}",
             )
+
+
+def _held_for_another(spec: specs.Spec, answer: Any) -> CheckResult | None:
+    """In a kernel: refuse to judge an object last checked for another exercise."""
+    if answer is MISSING or answer is None or isinstance(answer, (int, float, str, bool)) \
+            or not hints.interactive():
+        return None
+    last = owner.holder(answer)
+    owner.record(answer, spec.id if last is None else last)
+    if last is None or last == spec.id:
+        return None
+    other = specs.get(last)
+    return CheckResult.simple(
+        spec.id, spec.points, "unanswered",
+        f"{spec.answer_name} holds your answer to {other.title} ({other.id}), which you "
+        f"checked there, not an answer to this exercise. Run this exercise's answer cell "
+        f"again (it assigns {spec.answer_name}), then this check.")
 
 
 def _dispatch(spec: specs.Spec, answer: Any, dev: torch.device, hidden: bool) -> CheckResult:

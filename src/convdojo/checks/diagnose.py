@@ -270,9 +270,13 @@ def layer_code(spec: LayerSpec, answer: Any, hidden: bool, structural: bool) -> 
 
 def _same(got: Any, want: Any) -> bool:
     if isinstance(want, torch.Tensor) or isinstance(got, torch.Tensor):
-        return (isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)
-                and got.dtype == want.dtype and got.shape == want.shape
-                and torch.equal(got.detach().cpu(), want))
+        if not (isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)
+                and got.dtype == want.dtype and got.shape == want.shape):
+            return False
+        got = got.detach().cpu()
+        if got.is_floating_point():  # sums in another order (loops) round differently
+            return bool(torch.allclose(got, want, atol=1e-4, rtol=1e-4))
+        return torch.equal(got, want)
     return type(got) is type(want) and got == want
 
 

@@ -41,8 +41,9 @@ def _spatial(layer: nn.Module, size: int, axis: int) -> tuple[int, str]:
         s = _pair(layer.stride if layer.stride is not None else layer.kernel_size)[axis]
         d = _pair(getattr(layer, "dilation", 1))[axis]
         p = _pair(layer.padding)[axis]
+        shown = d if t is nn.MaxPool2d else None  # AvgPool2d has no dilation
         return (shapes.pool_out(size, k, s, p, d, layer.ceil_mode),
-                shapes.pool_formula(size, k, s, p, d, layer.ceil_mode))
+                shapes.pool_formula(size, k, s, p, shown, layer.ceil_mode))
     if t in (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d):
         out = _pair(layer.output_size)[axis]
         out = size if out is None else out

@@ -9,8 +9,10 @@ import functools
 import torch
 from torch import nn
 
+from ..specs.answers import a_type
 from ..specs.model import LayerSpec, Variant
 from ..specs.rules import RAISES, Shape
+from . import hints
 from .explain import explain_dims, reconsider
 from .extras import gate_findings, model_findings, target_findings
 from .integrity import REBUILD, frozen, inconsistent, make_honest, malformed
@@ -161,7 +163,7 @@ def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Vari
             msg += f". {why}" if why else ""
         return Finding(group, False, f"{where} {msg}", v.hidden)
     if not isinstance(got, torch.Tensor):
-        return Finding(group, False, f"{where} the layer returned a {type(got).__name__}, "
+        return Finding(group, False, f"{where} the layer returned {a_type(got)}, "
                        "not a tensor.", v.hidden)
     got_shape = tuple(got.shape)
     if got_shape == tuple(want):
@@ -284,12 +286,14 @@ def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,
         findings += _values(model, layers, spec, device)
         findings += target_findings(
             spec, variants, lambda v: _with_input(model, v, device, 100 + variants.index(v)))
-    if shape_failed and spec.hints:
-        on_fail.append("Hint: " + spec.hints[-1])
+    hint = hints.current(spec)
+    if shape_failed and hint:
+        on_fail.append("Hint: " + hint)
     seen = [v for v in variants if not v.hidden and v.label != "shown input"]
     n_hidden = sum(v.hidden for v in variants)
     on_pass = [f"All checks passed: the shown input {tuple(spec.input_shape)} → "
-               f"{spec.target_shape}, and {len(seen)} other inputs "
+               f"{spec.target_shape}, and {len(seen)} other "
+               f"{'input' if len(seen) == 1 else 'inputs'} "
                f"({'; '.join(v.label for v in seen)})."]
     if n_hidden:
         on_pass.append(f"It also passed {n_hidden} hidden inputs.")

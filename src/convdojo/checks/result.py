@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..vocab import fmt_score as _fmt
+from .. import maths
 from ..vocab import status_label
 from .policy import points, verdict
 
@@ -118,13 +119,19 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         colour = {"passed": "#009E73", "failed": "#D55E00"}.get(self.status, "#E69F00")
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.feedback)
+        items = "".join(f"<li>{maths.html_line(line)}</li>" for line in self.feedback)
         return (
             f'<div class="convdojo-check" style="border-left:4px solid {colour};'
             f'padding:4px 10px;margin:4px 0">'
             f"<strong>{html.escape(self.headline())}</strong>"
             f'<ul style="margin:4px 0 0 0">{items}</ul></div>'
         )
+
+    def _repr_markdown_(self) -> str:
+        """The same feedback as Markdown, formulas as $LaTeX$ (for frontends that prefer it)."""
+        lines = [f"**{maths.markdown_line(self.headline())}**", ""]
+        lines += [f"- {maths.markdown_line(line)}" for line in self.feedback]
+        return "\n".join(lines)
 
     def report(self) -> float:
         """Show the feedback and return the score (an nbgrader test cell's partial credit).

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from ..specs.answers import with_article
 from ..specs.rules import Shape
 from ..templates import DownBlock
 from .explain import _spatial
@@ -109,7 +110,7 @@ def _leaf(layer: nn.Module, shape: Shape, trail: Trail) -> Shape:
 def _spatial_leaf(layer: nn.Module, shape: Shape, trail: Trail) -> Shape:
     name = type_name(layer)
     if len(shape) != 4:
-        raise Stop(f"a {name} receives a tensor that is not (N, C, H, W)",
+        raise Stop(f"{with_article(name)} receives a tensor that is not (N, C, H, W)",
                    f"{name} receives {shape}, which is not (N, C, H, W).")
     n, c, h, w = shape
     cin = getattr(layer, "in_channels", None)
@@ -121,7 +122,7 @@ def _spatial_leaf(layer: nn.Module, shape: Shape, trail: Trail) -> Shape:
         out_h, formula = _spatial(layer, h, 0)
         out_w, _ = _spatial(layer, w, 1)
     except ValueError as exc:
-        raise Stop(f"a {name} cannot take the size that reaches it",
+        raise Stop(f"{with_article(name)} cannot take the size that reaches it",
                    f"{name}: {exc}") from None
     out = (n, getattr(layer, "out_channels", c), out_h, out_w)
     trail.lines.append(f"{name} → {out}" + (f" [H: {formula}]" if out_h != h else ""))

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..specs.answers import Rejected, a_type, kind_of
 from ..specs.model import FunctionSpec, Mistake, ValueSpec
+from . import hints
 from .result import CheckResult, Finding
 
 __all__ = ["check_value", "check_function", "show"]
@@ -21,6 +22,11 @@ def show(value: Any) -> str:
         return f"{kind} of shape {tuple(int(d) for d in shape)}, {str(dtype).replace('torch.', '')}"
     text = repr(value)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _hint(spec: ValueSpec | FunctionSpec) -> list[str]:
+    hint = hints.current(spec)
+    return [hint] if hint else []
 
 
 def _lesson(mistakes: tuple[Mistake, ...], value: Any) -> str | None:
@@ -44,7 +50,7 @@ def check_value(spec: ValueSpec, answer: Any) -> CheckResult:
                f"{kind_of(want)}.")
         return CheckResult.from_findings(spec.id, spec.points,
                                          [Finding("values", False, msg)],
-                                         on_pass=[], on_fail=list(spec.hints[:1]), kind="value")
+                                         on_pass=[], on_fail=_hint(spec), kind="value")
     ok = got == want
     if ok:
         return CheckResult.from_findings(spec.id, spec.points,
@@ -53,7 +59,7 @@ def check_value(spec: ValueSpec, answer: Any) -> CheckResult:
     lesson = _lesson(spec.mistakes, got)
     msg = f"{got!r} is not right. " + (lesson or "Check it against PyTorch's conventions.")
     return CheckResult.from_findings(spec.id, spec.points, [Finding("values", False, msg)],
-                                     on_pass=[], on_fail=list(spec.hints[:1]), kind="value")
+                                     on_pass=[], on_fail=_hint(spec), kind="value")
 
 
 def _check_dict(spec: ValueSpec, got: dict, want: dict) -> CheckResult:
@@ -75,7 +81,7 @@ def _check_dict(spec: ValueSpec, got: dict, want: dict) -> CheckResult:
         findings.append(Finding("values", False, f"{key!r}: {value!r} is not right. "
                                 + (lesson or "Work it out with the formula, or run it.")))
     extra = sorted(str(k) for k in got if k not in want)
-    on_fail = list(spec.hints[:1])
+    on_fail = _hint(spec)
     if extra:
         on_fail.append(f"Ignored keys that are not asked for: {', '.join(extra)}.")
     return CheckResult.from_findings(spec.id, spec.points, findings,
@@ -113,7 +119,7 @@ def check_function(spec: FunctionSpec, answer: Callable[..., Any], hidden: bool)
     if not hidden and n_hidden:
         on_pass.append("The grader will also call it on cases you have not seen.")
     return CheckResult.from_findings(spec.id, spec.points, findings, on_pass=on_pass,
-                                     on_fail=list(spec.hints[:1]), kind="function")
+                                     on_fail=_hint(spec), kind="function")
 
 
 def _safe_compare(spec: FunctionSpec, got: Any, want: Any) -> bool:

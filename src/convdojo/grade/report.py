@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from convdojo.vocab import fmt_score as _fmt
+from convdojo import maths
 from convdojo.vocab import status_label
 
 from .class_report import write_report
@@ -65,9 +66,13 @@ def _json(records: list[Record], meta: dict[str, Any]) -> bytes:
 _CSS = (Path(__file__).parent / "feedback.css").read_text()
 
 
+def _plain(text: str) -> str:
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def _text(line: object) -> str:
-    """Escaped, with `code spans` (cell first lines) set as code."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(line)))
+    """Escaped, with `code spans` (cell first lines) set as code and formulas as MathML."""
+    return maths.html_line(str(line), _plain)
 
 
 def page(rec: Record, meta: dict[str, Any]) -> str:

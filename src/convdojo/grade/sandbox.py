@@ -26,6 +26,7 @@ INSIDE = HERE / "inside"
 STUB = HERE / "sandbox_stub" / "convdojo"
 SHAPES = HERE.parent / "shapes.py"
 TEMPLATES = HERE.parent / "templates.py"  # trusted containers (torch only), e.g. DownBlock
+PHOTO = HERE.parent / "photo.py"  # the bundled photograph's loader (no exercise data)
 SANDBOX_ROOT = "/opt/cdj"
 SCRATCH_DIRS = ["/scratch", "/tmp", "/dev/shm"]
 ENTRY = ("import sys; sys.path[:0] = [{root!r}]; "
@@ -168,6 +169,7 @@ def bwrap_command(iso: Isolation) -> list[str]:
     bind(str(STUB), f"{SANDBOX_ROOT}/convdojo")
     bind(str(SHAPES), f"{SANDBOX_ROOT}/convdojo_shapes.py")
     bind(str(TEMPLATES), f"{SANDBOX_ROOT}/convdojo_templates.py")
+    bind(str(PHOTO), f"{SANDBOX_ROOT}/convdojo_photo.py")
     cmd += ["--remount-ro", "/", "--chdir", "/scratch", "--clearenv"]
     for key, value in {**_env(pidns=True), "CONVDOJO_JAIL": "1"}.items():
         cmd += ["--setenv", key, value]
@@ -188,7 +190,8 @@ def plain_command(workdir: Path) -> tuple[list[str], dict[str, str]]:
     lib = workdir / "lib"
     lib.mkdir(parents=True, exist_ok=True)  # workers start at once, and reruns reuse it
     for name, target in (("cdj_inside", INSIDE), ("convdojo", STUB),
-                         ("convdojo_shapes.py", SHAPES), ("convdojo_templates.py", TEMPLATES)):
+                         ("convdojo_shapes.py", SHAPES), ("convdojo_templates.py", TEMPLATES),
+                         ("convdojo_photo.py", PHOTO)):
         link = lib / name
         if os.path.islink(link) and os.readlink(link) == str(target):
             continue

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Rejected", "integral", "as_count", "as_shape", "exception_name", "plain",
-           "same_count", "kind_of", "a_type"]
+           "same_count", "kind_of", "a_type", "with_article"]
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,15 @@ def integral(value: Any) -> int | None:
     return None
 
 
+def with_article(name: str) -> str:
+    """'an int', 'a str', 'an nn.MaxPool2d' (read "en-en"): a name with its article."""
+    vowel = name[:1].lower() in "aeiou" or name.startswith("nn.")
+    return f"{'an' if vowel else 'a'} {name}"
+
+
 def a_type(value: Any) -> str:
     """'an int', 'a str', 'an ndarray': the value's type with its article."""
-    name = type(value).__name__
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+    return with_article(type(value).__name__)
 
 
 def _describe(value: Any) -> str:

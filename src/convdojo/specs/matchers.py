@@ -16,6 +16,7 @@ from torch import nn
 
 from ..templates import DownBlock
 from ..vocab import pair as _pair
+from .answers import a_type
 from .extras import convs, measure_receptive_field
 from .rules import RAISES
 
@@ -248,7 +249,7 @@ def only_3x3(model: nn.Module) -> tuple[bool, str]:
 def is_downblock(model: nn.Module) -> tuple[bool, str]:
     if type(model) is DownBlock:
         return True, "The answer is a DownBlock."
-    return False, (f"block is a {type(model).__name__}; build it as "
+    return False, (f"block is {a_type(model)}; build it as "
                    "DownBlock(main=..., shortcut=...) so that the branches are added.")
 
 

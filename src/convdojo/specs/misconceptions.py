@@ -33,8 +33,8 @@ _ITEMS = (
                   "Keeping (or exactly halving) the size needs p = d(k − 1)/2 for an odd "
                   "kernel: work it out from the formula, not from another layer's padding."),
     Misconception("padding.same_strided", "padding='same' with a stride",
-                  "PyTorch refuses padding='same' when stride > 1 (ValueError): the padding "
-                  "would depend on the input size. Pad explicitly."),
+                  "PyTorch refuses padding='same' when stride > 1, as soon as the layer is "
+                  "built: the padding would depend on the input size. Pad explicitly."),
     Misconception("stride.forgotten", "Stride left at 1",
                   "Downsampling by s needs stride=s: a convolution's stride defaults to 1, "
                   "and padding alone never shrinks the output by a factor."),
@@ -115,6 +115,15 @@ _ITEMS = (
     Misconception("layout.batch_missing", "Batch dimension missing",
                   "Layers take (N, C, H, W): add a batch dimension with x[None] or "
                   "unsqueeze(0)."),
+    Misconception("conv.flipped_kernel", "Kernel flipped",
+                  "PyTorch's convolution is a cross-correlation: out[i, j] = Σ x[i + u, j + v]·"
+                  "w[u, v], the kernel used as stored, never turned by 180°."),
+    Misconception("conv.positions_off_by_one", "One window position short",
+                  "A window that ends exactly at the (padded) edge still fits: there are "
+                  "floor((H + 2p − k)/s) + 1 positions, the + 1 included."),
+    Misconception("im2col.weight_order", "Weight flattened out of unfold's order",
+                  "F.unfold orders each patch by channel, then kernel row, then kernel column; "
+                  "the weight must be flattened in that same (C, kh, kw) order."),
     Misconception("dtype.not_float", "Not float32",
                   "Convolutions need float tensors: convert uint8 images with .float()."),
 )

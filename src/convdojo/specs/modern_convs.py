@@ -90,8 +90,8 @@ depthwise_conv = LayerSpec(
     prompt=(
         "Create a depthwise 3×3 convolution on 32 channels that keeps H and W: each output "
         "channel filters only its own input channel. Such a layer has one 3×3 filter and "
-        "one bias per channel, 32·9 + 32 = 320 parameters; a standard 3×3 convolution "
-        "32 → 32 has 9248."
+        "one bias per channel, far fewer parameters than a standard 3×3 convolution "
+        "32 → 32; the check counts them."
     ),
     answer_name="depthwise",
     points=2,
@@ -106,8 +106,8 @@ depthwise_conv = LayerSpec(
     constraints=_io(32, 32) + (
         defining("kernel_size", ((3, 3),), "a 3×3 kernel"),
         defining("groups", (32,), "groups=32, so that each filter sees only its own channel "
-                 "(32·9 weights + 32 biases = 320 parameters)"),
-        _bias("a bias (the 32 biases of the 320 parameters)"),
+                 "(one 3×3 filter and one bias per channel)"),
+        _bias("a bias (one per channel)"),
         ZEROS,
     ),
     variants=public(((1, 32, 5, 7), "batch 1, non-square, odd"))
@@ -120,10 +120,10 @@ separable_conv = LayerSpec(
     id="separable_conv",
     title="Depthwise-separable convolution (MobileNet)",
     prompt=(
-        "Replace a standard 3×3 convolution 32 → 64 (18,496 parameters) by an "
-        "`nn.Sequential` of two convolutions that keeps H and W: a depthwise 3×3 on the 32 "
-        "channels (320 parameters), then a pointwise 1×1 from 32 to 64 channels "
-        "(2112 parameters). Both with a bias."
+        "Replace a standard 3×3 convolution 32 → 64 by an `nn.Sequential` of two "
+        "convolutions that keeps H and W: a depthwise 3×3 on the 32 channels, then a "
+        "pointwise 1×1 from 32 to 64 channels. Both with a bias. The check counts the "
+        "parameters of each layer."
     ),
     answer_name="separable",
     points=3,
@@ -143,12 +143,12 @@ separable_conv = LayerSpec(
     constraints=(
         *_io(32, 32, 0, " in the first layer"),
         defining("groups", (32,), "a depthwise first layer: groups=32, 32 filters of 1×3×3 "
-                 "plus 32 biases = 320 parameters", 0),
+                 "plus 32 biases", 0),
         defining("kernel_size", ((3, 3),), "a 3×3 kernel in the first layer", 0),
         _bias("a bias in the first layer", 0),
         *_io(32, 64, 1, " in the second layer"),
         defining("kernel_size", ((1, 1),), "a pointwise second layer: a 1×1 kernel, 64·32 "
-                 "weights plus 64 biases = 2112 parameters", 1),
+                 "weights plus 64 biases", 1),
         defining("groups", (1,), "a pointwise second layer that mixes all channels "
                  "(groups=1)", 1),
         _bias("a bias in the second layer", 1),
@@ -290,8 +290,8 @@ separable_savings = WrittenSpec(
     id="separable_savings",
     title="Where do the separable savings come from?",
     prompt=(
-        "Your separable block has 2432 parameters, the standard 3×3 convolution 32 → 64 has "
-        "18,496. Derive both counts, give the ratio for C_in → C_out channels and a k×k "
+        "Derive the parameter count of your separable block and of the standard 3×3 "
+        "convolution 32 → 64 it replaces (biases included), give the ratio for C_in → C_out channels and a k×k "
         "kernel (ignore biases), and say what the separable block cannot represent."
     ),
     rubric=(

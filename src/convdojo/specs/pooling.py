@@ -252,7 +252,8 @@ pool_vs_conv = ValueSpec(
                 "Check with sum(p.numel() for p in pool.parameters())."),
         Mistake(key_is("pool_shape", lambda v: isinstance(v, tuple) and len(v) == 4
                     and v[1] != 64),
-                "Pooling works on each channel separately, so the channel count stays 64."),
+                "Pooling works on each channel separately, so the channel count does not "
+                "change."),
         Mistake(key_is("pool_shape", lambda v: v == (1, 64, 55, 55)),
                 "Without padding you would get 55; padding 1 gives floor((112 + 2 − 3)/2) + 1."),
     ),

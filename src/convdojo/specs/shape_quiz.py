@@ -85,29 +85,36 @@ predict_shapes = ValueSpec(
     mistakes=(
         Mistake(key_is("a", _shape4),
                 "padding='same' would need a padding that depends on the input size when "
-                "stride > 1, so PyTorch refuses it when the layer is built: ValueError."),
+                "stride > 1, so PyTorch refuses it when the layer is built, in the "
+                "constructor's argument check."),
         Mistake(key_is("a", lambda v: v == "RuntimeError"),
-                "It is refused earlier, by the constructor's argument check: ValueError."),
+                "It is refused earlier, when the layer is built: the constructor checks its "
+                "arguments, and a bad argument raises another kind of exception."),
         Mistake(key_is("b", _shape4),
                 "Pooling padding must be at most half the kernel (here 1): a window could "
-                "otherwise lie entirely in the padding. torch raises a RuntimeError."),
+                "otherwise lie entirely in the padding. torch refuses it when the layer is "
+                "called."),
         Mistake(key_is("b", lambda v: v == "ValueError"),
-                "The pooling layer accepts the arguments and refuses when called: "
-                "RuntimeError."),
+                "The pooling layer accepts the arguments when it is built; it refuses only "
+                "when called, in the computation itself, which raises another kind of "
+                "exception."),
         Mistake(key_is("c", lambda v: v == (1, 1, 5, 5)),
-                "Dilation 2 spreads the 3 taps over 2·(3 − 1) + 1 = 5 pixels: 7 − 5 + 1 = 3."),
+                "Dilation spreads the kernel's taps apart: a dilated kernel spans "
+                "d·(k − 1) + 1 pixels, not k, and the output shrinks by that span minus one."),
         Mistake(key_is("d", _shape4),
                 "H and W follow the formula separately: kernel 3, stride 3, padding 0 for H; "
                 "kernel 5, stride 4, padding 1 for W (d2l 7.3)."),
         Mistake(key_is("e", lambda v: v == (1, 4, 5, 5)),
-                "(10 − 3)/2 + 1 = 4.5 is not an integer; PyTorch rounds down, it does not "
+                "(H − k)/s + 1 is not an integer here; PyTorch rounds down, it does not "
                 "refuse or round up (CS231n calls this configuration invalid)."),
         Mistake(key_is("f", lambda v: v == (1, 96, 55, 55)),
-                "55 needs a 227×227 input (or padding 2): floor((224 − 11)/4) + 1 = 54."),
+                "That size needs a 227×227 input: with 224, (H − 11)/4 is not an integer, "
+                "and PyTorch rounds down."),
         Mistake(key_is("g", lambda v: v == (2, 16, 2, 2)),
-                "ceil_mode=True rounds up, keeping a last, partial window: 3, not 2."),
+                "ceil_mode=True rounds up, keeping a last, partial window."),
         Mistake(key_is("h", lambda v: v == (1, 2, 8, 8)),
-                "Without output_padding: (4 − 1)·2 − 2·1 + (3 − 1) + 1 = 7."),
+                "Without output_padding a transposed convolution gives "
+                "(H − 1)s − 2p + d(k − 1) + 1: fill in the layer's numbers."),
         Mistake(key_is("h", lambda v: v == (1, 4, 7, 7)),
                 "out_channels is the second argument: 2 channels come out."),
     ),
@@ -168,7 +175,7 @@ predict_params = ValueSpec(
         Mistake(key_is("linear", lambda v: v == 48000), "Each of the 120 outputs has a bias."),
         Mistake(key_is("batchnorm", lambda v: v == 256),
                 "running_mean and running_var are buffers, updated by statistics, not "
-                "learned: only weight and bias (64 each) are parameters."),
+                "learned: only weight and bias, one of each per channel, are parameters."),
         Mistake(key_is("batchnorm", lambda v: v == 64),
                 "BatchNorm learns a scale (weight) and a shift (bias) per channel."),
     ),
@@ -179,15 +186,17 @@ alexnet_224 = WrittenSpec(
     title="AlexNet's 224",
     prompt=(
         "CS231n notes that AlexNet's paper claims 224×224 inputs, but with an 11×11 kernel "
-        "and stride 4 the arithmetic only works for 227×227. PyTorch returns 54×54 on 224 "
-        "without complaint (item f). Is the configuration 'invalid'? What happens to the "
+        "and stride 4 the arithmetic only works for 227×227. PyTorch accepts 224 without "
+        "complaint (item f). Is the configuration 'invalid'? What happens to the "
         "last rows and columns of the image?"
     ),
     rubric=(
         "Full marks (2): (224 − 11)/4 + 1 = 54.25 is not an integer; PyTorch floors, so the "
         "kernel's last position ends at pixel 53·4 + 11 = 223 and the last 224 − 223 = 1 "
         "row and column are never seen (1 pt). It is not refused, only wasteful or "
-        "surprising; 227 (or padding) makes the windows tile exactly and gives 55 (1 pt)."
+        "surprising; 227 makes the windows tile exactly and gives 55 (1 pt). Padding 2 also "
+        "gives 55, but (224 + 4 − 11)/4 = 217/4 is not an integer either: the last padded "
+        "row and column are still never read."
     ),
     points=2,
 )
@@ -196,8 +205,8 @@ same_stride = WrittenSpec(
     id="same_stride",
     title="Why no 'same' with stride 2?",
     prompt=(
-        "Item a raises a ValueError. Why does PyTorch refuse `padding='same'` for strided "
-        "convolutions, and how do you get TensorFlow's 'SAME' output size ceil(H/2) with a "
+        "What does PyTorch do with `padding='same'` when the stride is greater than 1 "
+        "(item a), and why? How do you get TensorFlow's 'SAME' output size ceil(H/2) with a "
         "3×3 kernel and stride 2?"
     ),
     rubric=(

@@ -73,8 +73,8 @@ channels_last = FunctionSpec(
 # --- LeNet ------------------------------------------------------------------------------
 
 
-LENET_RULE = Rule("(N, 10): N kept; 28×28 (up to 31×31) images flatten to 16×5×5 = 400 "
-                  "features, other sizes do not fit nn.Linear(400, 120)",
+LENET_RULE = Rule("(N, 10): N kept; 28×28 images (up to 31×31) flatten to exactly the "
+                  "in_features of the first nn.Linear, other sizes do not fit it",
                   m.lenet_rule, lambda s: len(s) == 4 and s[1] == 1, "1-channel images")
 lenet = ExtraLayerSpec(
     id="lenet",
@@ -99,7 +99,8 @@ lenet = ExtraLayerSpec(
         ")"
     ),
     hints=(
-        "Follow H through each layer: 28 → 28 → 14 → 10 → 5.",
+        "Follow H through each layer with the formula: the padded 5×5 convolution keeps "
+        "it, each 2×2 pool halves it, the unpadded 5×5 convolution takes 4 off.",
         "nn.Flatten() keeps dimension 0 (the batch) and flattens C×H×W.",
     ),
     input_shape=(4, 1, 28, 28),
@@ -136,14 +137,15 @@ flatten_batch = ValueSpec(
     normalize=plain,
     mistakes=(
         Mistake(key_is("view", lambda v: v == (25, 400)),
-                "view does not know where one image ends: 25·16·4·4 = 6400 numbers make "
-                "6400 / 400 = 16 rows, each mixing parts of different images. Batch 4 would "
-                "crash (1024 is not a multiple of 400); batch 25 silently gives wrong rows."),
+                "view does not know where one image ends: it cuts all the batch's numbers "
+                "into rows of 400, as many rows as fit, each mixing parts of different "
+                "images. Batch 4 would crash (its total is not a multiple of 400); batch 25 "
+                "silently gives wrong rows."),
         Mistake(key_is("view", lambda v: v == (25, 256)),
                 "That is what flatten(1) gives; view(-1, 400) forces 400 columns."),
         Mistake(key_is("flatten", lambda v: v in ((25, 400), (16, 400))),
-                "flatten(1) keeps the batch and flattens each image's 16·4·4 = 256 features; "
-                "that is the size nn.Linear must then take."),
+                "flatten(1) keeps the batch and flattens each image's C·H·W features; that "
+                "is the size nn.Linear must then take."),
         Mistake(key_is("flatten", lambda v: v == (6400,)),
                 "flatten() with no argument also flattens the batch; flatten(1) keeps it."),
     ),

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import compute_matchers as cm
 from . import matchers as m
 from . import pooling, shape_quiz
 from .error_models import rebuild
@@ -136,7 +137,37 @@ def _nchw_no_batch(image: np.ndarray) -> torch.Tensor:
     return want[0] if np.ndim(image) == 3 else want
 
 
+def _im2col_with(rows: Callable[[torch.Tensor], torch.Tensor], swap: bool) -> Callable[..., Any]:
+    def mutant(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        h, wd = x.shape[2] - w.shape[2] + 1, x.shape[3] - w.shape[3] + 1
+        product = rows(w) @ torch.nn.functional.unfold(x, tuple(w.shape[2:]))
+        return product.view(x.shape[0], w.shape[0], *((wd, h) if swap else (h, wd)))
+    return mutant
+
+
+def _strided_short(x: torch.Tensor, w: torch.Tensor, stride: int, padding: int) -> torch.Tensor:
+    out = cm.ref_strided(x, w, stride, padding)
+    h = (x.shape[1] + 2 * padding - w.shape[2] - 1) // stride + 1
+    wd = (x.shape[2] + 2 * padding - w.shape[3] - 1) // stride + 1
+    return out[:, :h, :wd]
+
+
 FUNCTION_ERRORS: dict[str, tuple[tuple[str, Callable[..., Any]], ...]] = {
+    "conv_single": (("conv.flipped_kernel",
+                     lambda x, w: cm.ref_single(x, w.flip(-1, -2))),),
+    "conv_multi": (("weights.channels_forgotten", lambda x, w: cm.ref_multi(x[:1], w[:, :1])),
+                   ("conv.flipped_kernel", lambda x, w: cm.ref_multi(x, w.flip(-1, -2)))),
+    "conv_strided": (
+        ("padding.missing", lambda x, w, s, p: cm.ref_strided(x, w, s, 0)),
+        ("stride.forgotten", lambda x, w, s, p: cm.ref_strided(x, w, 1, p)),
+        ("conv.positions_off_by_one", _strided_short),
+        ("conv.flipped_kernel", lambda x, w, s, p: cm.ref_strided(x, w.flip(-1, -2), s, p)),
+    ),
+    "im2col": (
+        ("layout.hw_swapped", _im2col_with(lambda w: w.flatten(1), swap=True)),
+        ("im2col.weight_order",
+         _im2col_with(lambda w: w.permute(0, 2, 3, 1).reshape(w.shape[0], -1), swap=False)),
+    ),
     "conv_params": (
         ("params.bias_forgotten", _params_with(lambda a: {**a, "bias": False})),
         ("params.groups_forgotten", _params_with(lambda a: {**a, "groups": 1})),

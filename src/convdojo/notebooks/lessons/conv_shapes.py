@@ -20,8 +20,8 @@ LESSON = Lesson(
 
 - read a 4-D image tensor as (N, C, H, W): batch, channels, height, width;
 - choose `in_channels` and `out_channels` of `nn.Conv2d` for a given input and output;
-- predict H and W after a convolution from `kernel_size`, `padding`, `stride` and `dilation`,
-  using PyTorch's own formula, and pick them to reach a target size;
+- predict H and W after a convolution from `kernel_size`, `padding` and `stride`, using
+  PyTorch's own formula, and pick them to reach a target size;
 - count the weights of a convolution layer.
 
 **How this notebook works.** Each exercise gives an input shape and a target shape.
@@ -29,6 +29,8 @@ Replace `None` in the answer cell with your layer and run it. The cell below it
 checks your answer and tells you what is wrong, dimension by dimension. The
 grader later runs the same checks on inputs you have not seen, so aim for a layer
 that follows the rule, not one that only fits the shown numbers.
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
 Estimated time: 45 minutes.
 
 *Sources: adapted from the course activity "Convolution activity" and the AI Summer
@@ -51,10 +53,10 @@ $$H_{out} = \\left\\lfloor \\frac{H + 2\\cdot\\text{padding} - \\text{dilation}\
 The floor matters: PyTorch silently drops the last rows that a strided kernel
 cannot reach."""),
         Code("worked_example", """\
-# Worked example from the lesson: a 7×7 image and a 3×3 filter.
-# (7 + 2*0 - 1*(3 - 1) - 1) // 1 + 1 = 5
-image = torch.randn(1, 1, 7, 7)
-nn.Conv2d(1, 1, kernel_size=3)(image).shape"""),
+# A worked example: a 9×9 image and a 5×5 filter, no padding, stride 1.
+# (9 + 2*0 - 1*(5 - 1) - 1) // 1 + 1 = 5
+image = torch.randn(1, 1, 9, 9)
+nn.Conv2d(1, 1, kernel_size=5)(image).shape"""),
         Task("worked_7x7"),
         Task("channels"),
         Code("channels_widget", """\
@@ -86,8 +88,9 @@ you how much a layer can learn and how much memory it needs."""),
 
 - Channels are set by `out_channels`; `in_channels` must match the input.
 - Padding adds border pixels so the kernel can centre on edge pixels; with an odd
-  kernel `k`, `padding=(k-1)//2` keeps the size.
-- Stride skips positions and divides the size, rounding down.
+  kernel `k` and stride 1, `padding=(k-1)//2` keeps the size.
+- Stride s moves the kernel s pixels at a time: the size becomes
+  floor((H + 2·padding − kernel_size)/s) + 1, close to H/s but not H/s rounded down.
 - Every output size follows the one formula above: when in doubt, fill it in."""),
     ),
 )

@@ -27,7 +27,10 @@ LESSON = Lesson(
   convolution exactly.
 
 Answer each exercise in its cell and run the check below it. The grader also runs
-hidden inputs (batch 1, odd and non-square sizes). Estimated time: 60 minutes.
+hidden inputs (batch 1, odd and non-square sizes).
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
+Estimated time: 60 minutes.
 
 *Sources: d2l.ai §7.4 (1×1 convolutions) and §14.10 (transposed convolution); the
 MobileNet paper (Howard et al., 2017) for depthwise-separable convolutions; the
@@ -75,8 +78,8 @@ every channel gets its own filter: a *depthwise* convolution. Followed by a 1×1
 convolution that mixes the channels, it forms MobileNet's *depthwise-separable*
 convolution, a cheap stand-in for a full convolution."""),
         Code("groups_example", """\
-for g in (1, 4, 32):
-    layer = nn.Conv2d(32, 32, kernel_size=3, groups=g)
+for g in (1, 4, 16):
+    layer = nn.Conv2d(16, 16, kernel_size=3, groups=g)
     print(f"groups={g:2}: weight {tuple(layer.weight.shape)}, "
           f"{sum(p.numel() for p in layer.parameters())} parameters")"""),
         Task("depthwise_conv"),

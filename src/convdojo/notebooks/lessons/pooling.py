@@ -29,6 +29,8 @@ LESSON = Lesson(
 output. Replace `None` in the answer cell and run it; the cell below checks your
 answer and explains what is wrong. The grader also runs hidden inputs: other sizes,
 odd sizes and **other channel counts**, because pooling must not care about C.
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
 Estimated time: 50 minutes.
 
 *Sources: d2l.ai §7.5 "Pooling"; CS231n notes "Convolutional Networks" (pooling
@@ -49,15 +51,17 @@ The output size follows the convolution formula, with one twist: the stride
 
 $$H_{out} = \\left\\lfloor \\frac{H + 2\\cdot\\text{padding} - \\text{kernel\\_size}}{\\text{stride}} \\right\\rfloor + 1$$"""),
         Code("worked_example", """\
-# A 4×4 image, one channel: 2×2 max pooling keeps the largest value of each block.
-x = torch.tensor([[1., 3., 2., 0.],
-                  [4., 2., 1., 1.],
-                  [0., 1., 5., 6.],
-                  [2., 2., 7., 8.]]).reshape(1, 1, 4, 4)
-pool = nn.MaxPool2d(kernel_size=2)           # stride defaults to 2
-print(pool(x))                               # [[4, 2], [2, 8]]
-print("parameters:", sum(p.numel() for p in pool.parameters()))
-print("3 channels in ->", pool(torch.randn(1, 3, 4, 4)).shape)"""),
+# A 6×6 image, one channel: 3×3 max pooling keeps the largest value of each 3×3 block.
+x = torch.tensor([[1., 3., 2., 0., 4., 1.],
+                  [4., 2., 1., 1., 0., 2.],
+                  [0., 1., 5., 6., 3., 3.],
+                  [2., 2., 7., 8., 1., 0.],
+                  [9., 0., 1., 2., 2., 5.],
+                  [1., 1., 3., 0., 6., 4.]]).reshape(1, 1, 6, 6)
+window = nn.MaxPool2d(kernel_size=3)         # stride defaults to 3
+print(window(x))                             # [[5, 6], [9, 8]]
+print("parameters:", sum(p.numel() for p in window.parameters()))
+print("3 channels in ->", window(torch.randn(1, 3, 6, 6)).shape)"""),
         Task("max_pool"),
         Text("average", """
 ## Average pooling and the padding it averages

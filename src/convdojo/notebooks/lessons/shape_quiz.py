@@ -20,12 +20,14 @@ LESSON = Lesson(
 
 - the output shape of convolution, pooling and transposed-convolution layers,
   including non-square kernels, dilation and `ceil_mode`;
-- when PyTorch refuses a configuration, and whether it does so when the layer is
-  built (`ValueError`) or when it is called (`RuntimeError`);
+- when PyTorch refuses a configuration, whether it does so when the layer is built
+  or when it is called, and with which exception;
 - the number of parameters of common layers.
 
 Work on paper first. The grader runs every layer in real PyTorch and compares; each
 right answer earns its share of the points, so a partly right quiz still scores.
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
 Estimated time: 25 minutes.
 
 *Sources: d2l.ai §7.3 (the (3, 5) kernel with padding (0, 1) and stride (3, 4));

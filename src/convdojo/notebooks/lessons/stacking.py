@@ -23,12 +23,16 @@ LESSON = Lesson(
 - turn a channels-last (H, W, C) image into the (N, C, H, W) float tensor a
   convolution expects, moving axes with `permute` rather than `reshape`;
 - follow a shape through a whole network and size its first `nn.Linear`;
-- explain why `x.view(-1, 400)` can silently mix images, and flatten safely;
+- explain why flattening with `x.view(-1, features)` can silently mix images, and
+  flatten safely;
 - compute the receptive field of a stack of layers, and build a stack with a given one;
 - build a downsampling residual block whose two branches agree on every input size.
 
 Answer each exercise in its cell and run the check below it; the grader also runs
-hidden inputs. Estimated time: 75 minutes.
+hidden inputs.
+A failed check shows a hint; each further failed check shows the next one, and the
+last hint stays.
+Estimated time: 75 minutes.
 
 *Sources: d2l.ai §7.6 (LeNet) and §8.6 (ResNet); fastbook chapter 13 (receptive
 fields); CS231n notes "Convolutional Networks" (layer patterns); the ResNet paper
@@ -51,10 +55,16 @@ print("reshape: channel 0 =", t.reshape(3, 2, 2)[0].tolist())  # [[0, 1], [2, 3]
 ## LeNet and the flattened size
 
 LeNet (LeCun et al., 1998; d2l §7.6) stacks two convolution–pooling stages and three
-linear layers. Between them, the (N, 16, 5, 5) feature map must become N rows of
-16·5·5 = 400 numbers. `nn.Flatten()` keeps dimension 0, the batch, and flattens the
-rest. Old code often writes `x.view(-1, 400)` instead; the `-1` lets PyTorch choose
-the number of rows, which is only right if each image really has 400 numbers."""),
+linear layers. Between them, the (N, C, H, W) feature map must become N rows of
+C·H·W numbers, as many as the first `nn.Linear` takes. `nn.Flatten()` keeps
+dimension 0, the batch, and flattens the rest."""),
+        Task("lenet"),
+        Text("view_intro", """
+## How `view(-1, 400)` corrupts a batch
+
+Old code often flattens LeNet's features with `x.view(-1, 400)` instead of
+`nn.Flatten()`; the `-1` lets PyTorch choose the number of rows, which is only right
+if each image really has 400 numbers."""),
         Task("flatten_batch"),
         Text("view_bug_intro", """
 Answer the exercise above first, then run the cell below to see both behaviours."""),
@@ -67,7 +77,6 @@ except RuntimeError as err:
     print("batch 4:", err)
 features = torch.randn(25, 16, 4, 4)
 print("batch 25:", features.view(-1, 400).shape, "- no error, but 16 rows for 25 images")"""),
-        Task("lenet"),
         Text("receptive", """
 ## Receptive fields
 
