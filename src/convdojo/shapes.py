@@ -26,6 +26,7 @@ __all__ = [
     "conv_transpose_params",
     "linear_params",
     "receptive_field",
+    "ntuple",
 ]
 
 
@@ -227,11 +228,21 @@ def conv_transpose_formula(
     return f"{text} = {out}"
 
 
+def ntuple(value: int | Sequence[int], n: int, name: str = "value") -> tuple[int, ...]:
+    """One int per spatial dimension, like torch's ``_ntuple``, but checked: an int is
+    repeated ``n`` times, a sequence must hold exactly ``n`` ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == n \
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return tuple(int(v) for v in value)
+    raise ValueError(f"{name} must be an int or {n} ints (one per spatial dimension), "
+                     f"got {value!r}")
+
+
 def pair(value: int | Sequence[int]) -> tuple[int, int]:
-    if isinstance(value, int):
-        return value, value
-    a, b = value
-    return int(a), int(b)
+    a, b = ntuple(value, 2)
+    return a, b
 
 
 def conv_params(
@@ -240,8 +251,9 @@ def conv_params(
     kernel_size: int | Sequence[int],
     bias: bool = True,
     groups: int = 1,
+    dims: int = 2,
 ) -> int:
-    """Learnable parameters of ``nn.Conv2d``: weight (out, in/groups, kh, kw) plus bias."""
+    """Learnable parameters of ``nn.Conv{dims}d``: weight (out, in/groups, *kernel) + bias."""
     for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
         _positive(name, value)
@@ -250,8 +262,11 @@ def conv_params(
             f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
             f"divisible by groups ({groups})"
         )
-    kh, kw = pair(kernel_size)
-    return out_channels * (in_channels // groups) * kh * kw + (out_channels if bias else 0)
+    window = 1
+    for k in ntuple(kernel_size, dims, "kernel_size"):
+        _positive("kernel_size", k)
+        window *= k
+    return out_channels * (in_channels // groups) * window + (out_channels if bias else 0)
 
 
 def conv_transpose_params(
@@ -260,9 +275,10 @@ def conv_transpose_params(
     kernel_size: int | Sequence[int],
     bias: bool = True,
     groups: int = 1,
+    dims: int = 2,
 ) -> int:
-    """Learnable parameters of ``nn.ConvTranspose2d``: weight (in, out/groups, kh, kw)."""
-    return conv_params(in_channels, out_channels, kernel_size, bias, groups)
+    """Learnable parameters of ``nn.ConvTranspose{dims}d``: weight (in, out/groups, *kernel)."""
+    return conv_params(in_channels, out_channels, kernel_size, bias, groups, dims)
 
 
 def linear_params(in_features: int, out_features: int, bias: bool = True) -> int:
