@@ -33,7 +33,7 @@ def _axes(fn: Callable[..., int], sizes: Sequence[int], **params: object) -> tup
         if value is None or isinstance(value, (str, bool)):
             per_axis[name] = (value,) * n
         else:
-            per_axis[name] = ntuple(value, n, name)
+            per_axis[name] = ntuple(value, n, name)  # type: ignore[arg-type]
     return tuple(fn(size, **{k: v[i] for k, v in per_axis.items()})
                  for i, size in enumerate(sizes))
 
