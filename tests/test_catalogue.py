@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+import catalogue_beyond_2d
 from convdojo import check, shapes, specs
 from convdojo.specs import modern_convs, pooling, shape_quiz, stacking
 from convdojo.specs.extras import measure_receptive_field
@@ -348,6 +349,7 @@ CATALOGUE: dict[str, Case] = {
                 ["groups=4", "also has a bias"], 2),
     ]),
 }
+CATALOGUE.update(catalogue_beyond_2d.rows(Case, Mistake, _fn))
 
 ROWS = [(ex, i, m) for ex, case in CATALOGUE.items() for i, m in enumerate(case.mistakes)]
 

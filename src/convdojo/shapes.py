@@ -21,6 +21,7 @@ __all__ = [
     "resolve_padding",
     "conv_formula",
     "pool_formula",
+    "avgpool_formula",
     "conv_transpose_formula",
     "conv_params",
     "conv_transpose_params",
@@ -196,11 +197,14 @@ def pool_formula(
     padding: int = 0,
     dilation: int = 1,
     ceil_mode: bool = False,
+    *,
+    avg: bool = False,
 ) -> str:
-    """PyTorch's pooling formula with these numbers filled in."""
+    """PyTorch's MaxPool formula with these numbers filled in (``avg``: AvgPool's, undilated)."""
     s = kernel_size if stride is None else stride
     rnd = "ceil" if ceil_mode else "floor"
-    text = f"{rnd}(({size} + 2*{padding} - {dilation}*({kernel_size}-1) - 1) / {s}) + 1"
+    window = f"{kernel_size}" if avg else f"{dilation}*({kernel_size}-1) - 1"
+    text = f"{rnd}(({size} + 2*{padding} - {window}) / {s}) + 1"
     try:
         out = pool_out(size, kernel_size, stride, padding, dilation, ceil_mode)
     except ValueError:
@@ -208,6 +212,17 @@ def pool_formula(
     if ceil_mode and out != -(-(size + 2 * padding - _span(kernel_size, dilation)) // s) + 1:
         return f"{text} - 1 = {out} (the last window would start in the padding)"
     return f"{text} = {out}"
+
+
+def avgpool_formula(
+    size: int,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    ceil_mode: bool = False,
+) -> str:
+    """PyTorch's AvgPool formula with these numbers filled in: it has no dilation term."""
+    return pool_formula(size, kernel_size, stride, padding, 1, ceil_mode, avg=True)
 
 
 def conv_transpose_formula(
