@@ -36,7 +36,7 @@ GALLERY_WIDGETS = gallery_widgets()
 
 
 def widget_for(spec: geo.Spec, **kwargs) -> SlidingKernel:
-    fields = {k: v for k, v in spec.__dict__.items()}
+    fields = {k: v for k, v in spec.__dict__.items() if k not in ("dims", "time")}  # 2-D specs
     return SlidingKernel(**fields, **kwargs)
 
 
