@@ -101,8 +101,9 @@ def test_3d_mode_draws_each_output_frame_as_torch_computes_it(kwargs) -> None:
         assert torch.allclose(torch.tensor(w.outputs, dtype=torch.float64), want[t].flatten(),
                               atol=1e-9), t
         assert f"output ({t}, 0, 0)" in w.caption and "frames" in w.caption
-        planes = len(w.frame["frames"]) * len(w.frame["channels"])
+        planes = len(w.frame["frames"]) * len(w.frame["in_channels_read"])
         assert len(w.frame["values"]) == len(w.frame["plane_kinds"]) == planes
+        assert len(w.frame["channels"]) == planes  # the drawing labels each plane
 
 
 def test_depth_step_outside_the_output_frames_explains() -> None:

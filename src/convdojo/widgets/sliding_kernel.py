@@ -257,8 +257,11 @@ class SlidingKernel(anywidget.AnyWidget):
             drawn = [p[c] for p in planes.values for c in chans]
             kernels = [k for tap in planes.taps for k in geo.kernels_for(
                 spec, volume._frame_weight(spec, self.weight, tap), oc)] if self.weight else []
+            # The drawing's "channels" are its planes: one per (frame read, channel).
             frame.update(depth=geom.depth.to_json(pm), depth_step=t, frames=planes.frames,
-                         plane_kinds=[k for k in planes.kinds for _ in chans])
+                         plane_kinds=[k for k in planes.kinds for _ in chans],
+                         in_channels_read=chans,
+                         channels=[f"{c}, frame {x}" for x in planes.frames for c in chans])
         else:
             self.outputs = [geo.cell_arithmetic(geom, values, weight, self.bias, s, oc).total
                             for s in range(geom.n_steps)]
