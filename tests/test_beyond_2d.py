@@ -50,8 +50,8 @@ def test_the_assignment_lists_every_spec() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(dilations=st.lists(st.integers(1, 5), min_size=1, max_size=3),
-       kernel=st.integers(2, 4), pad=st.sampled_from(["left", "both", "right"]))
+@given(dilations=st.lists(st.integers(1, 4), min_size=1, max_size=3),  # reach within the probe
+       kernel=st.integers(2, 3), pad=st.sampled_from(["left", "both", "right"]))
 def test_measured_field_is_the_closed_form_and_causality_is_the_padding(dilations, kernel,
                                                                          pad) -> None:
     stack = causal(dilations, pad=pad, kernel=kernel)

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 from hypothesis import example, given, note
 from hypothesis import strategies as st
-from test_shapes import TOPICS, Dim, _settings, ours, random_dims
+from test_shapes import TOPICS, Dim, _settings, _single_thread, ours, random_dims  # noqa: F401
 
 from convdojo import shapes
 from convdojo.shapes_nd import avgpool_out_nd, conv_out_nd, conv_transpose_out_nd, pool_out_nd
@@ -35,14 +35,6 @@ CONVS = {1: nn.Conv1d, 3: nn.Conv3d}
 TRANSPOSED = {1: nn.ConvTranspose1d, 3: nn.ConvTranspose3d}
 MAXPOOLS = {1: nn.MaxPool1d, 3: nn.MaxPool3d}
 AVGPOOLS = {1: nn.AvgPool1d, 3: nn.AvgPool3d}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _single_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @st.composite

@@ -36,23 +36,23 @@ def _pool_params(layer: nn.Module, axis: int) -> dict[str, object]:
     return params
 
 
+# Layer family -> its settings along one axis, PyTorch's size function and its formula text.
+_FORMULAS: tuple[tuple[dict[type, int], Callable[[nn.Module, int], dict[str, object]],
+                       Callable[..., int], Callable[..., str]], ...] = (
+    (CONV, _conv_params, shapes.conv_out, shapes.conv_formula),
+    (TRANSPOSED, _transposed_params, shapes.conv_transpose_out, shapes.conv_transpose_formula),
+    (MAXPOOL, _pool_params, shapes.pool_out, shapes.pool_formula),
+    (AVGPOOL, _pool_params, shapes.avgpool_out, shapes.avgpool_formula),
+)
+
+
 def _spatial(layer: nn.Module, size: int, axis: int) -> tuple[int, str]:
     """(output size, formula text) along one axis; raises ValueError like torch would."""
     t = type(layer)
-    if t in CONV:
-        p = _conv_params(layer, axis)
-        return shapes.conv_out(size, **p), shapes.conv_formula(size, **p)  # type: ignore[arg-type]
-    if t in TRANSPOSED:
-        q = _transposed_params(layer, axis)
-        return (shapes.conv_transpose_out(size, **q),  # type: ignore[arg-type]
-                shapes.conv_transpose_formula(size, **q))  # type: ignore[arg-type]
-    if t in MAXPOOL:
-        m = _pool_params(layer, axis)
-        return shapes.pool_out(size, **m), shapes.pool_formula(size, **m)  # type: ignore[arg-type]
-    if t in AVGPOOL:
-        a = _pool_params(layer, axis)
-        return (shapes.avgpool_out(size, **a),  # type: ignore[arg-type]
-                shapes.avgpool_formula(size, **a))  # type: ignore[arg-type]
+    for table, params, out, formula in _FORMULAS:
+        if t in table:
+            p = params(layer, axis)
+            return out(size, **p), formula(size, **p)
     if t in ADAPTIVE:
         sizes = layer.output_size
         out = sizes[axis] if isinstance(sizes, (tuple, list)) else sizes

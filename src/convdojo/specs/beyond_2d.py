@@ -8,12 +8,12 @@ kernels. Each axis follows the same formula as H and W (``convdojo.shapes_nd``).
 from __future__ import annotations
 
 import copy
-import inspect
 from typing import Any
 
 import torch
 from torch import nn
 
+from . import matchers as m
 from .answers import same_count
 from .extras import ExtraLayerSpec, ModelCheck, convs
 from .model import Assignment, FunctionSpec, LayerSpec, Mistake, WrittenSpec, defining
@@ -183,18 +183,12 @@ video_conv = LayerSpec(
 
 def real_conv3d_params(in_channels: int, out_channels: int, kernel_size: Any,
                        bias: bool = True) -> int:
-    """What a real nn.Conv3d with these arguments counts (built on the meta device)."""
-    layer = nn.Conv3d(in_channels, out_channels, kernel_size, bias=bias, device="meta")
-    return sum(p.numel() for p in layer.parameters())
-
-
-_SIG = inspect.signature(real_conv3d_params)
+    """What a real nn.Conv3d with these arguments counts."""
+    return m.counted_params(nn.Conv3d, in_channels, out_channels, kernel_size, bias=bias)
 
 
 def _bound(args: tuple, kwargs: dict) -> dict[str, Any]:
-    b = _SIG.bind(*args, **kwargs)
-    b.apply_defaults()
-    return dict(b.arguments)
+    return m.bound(real_conv3d_params, args, kwargs)
 
 
 def _kernel(k: Any) -> tuple[int, int, int]:
