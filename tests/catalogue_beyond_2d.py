@@ -86,3 +86,14 @@ def rows(Case, Mistake, fn):
                                               "Each filter spans every input channel"], 0),
         ]),
     }
+
+
+# The misconception code each mistake above carries (test_class_report_catalogue.py);
+# an empty set: no error model explains it (causality and the receptive field are model
+# checks, not a changed hyperparameter).
+CODES = {
+    "audio_frontend": [{"padding.missing"}, {"stride.forgotten"}, {"padding.total_vs_per_side"}],
+    "causal_stack": [set(), set(), set(), set()],
+    "video_conv": [set(), {"kernel.wrong_size"}, {"padding.missing"}, {"kernel.wrong_size"}],
+    "conv3d_params": [{"params.bias_forgotten"}, set(), set()],
+}

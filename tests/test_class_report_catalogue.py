@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from torch import nn
 
+import catalogue_beyond_2d
 from test_catalogue import CATALOGUE
 
 from convdojo import check
@@ -52,6 +53,7 @@ EXPECTED: dict[str, list[set[str]]] = {
     "predict_params": [{"params.buffers_counted"},
                        {"params.bias_forgotten", "params.groups_forgotten"}],
 }
+EXPECTED.update(catalogue_beyond_2d.CODES)
 ROWS = [(ex, i) for ex, codes in EXPECTED.items() for i in range(len(codes))]
 
 

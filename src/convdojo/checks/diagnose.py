@@ -256,6 +256,8 @@ def layer_code(spec: LayerSpec, answer: Any, hidden: bool, structural: bool) -> 
             return swapped
     shapes = [tuple(v.input_shape) for v in spec.all_variants(hidden)]
     seen = _observe(student, shapes)
+    if seen.same(_observe(ref, shapes)):
+        return None  # what recomputation sees is right (a causal stack padded on both sides)
     theirs = leaves(student, spec.container_types)
     for error in em.LAYER_ERRORS:
         if any(_observe(m, shapes).same(seen) for m in _mutants(ref, spec, theirs, error)):

@@ -256,6 +256,12 @@ conv3d_params = FunctionSpec(
     ),
 )
 
+# Misconceptions recognised by recomputation (value_errors.FUNCTION_ERRORS reads them).
+FUNCTION_ERRORS = {"conv3d_params": (
+    ("params.bias_forgotten",
+     lambda i, o, k, bias=True: real_conv3d_params(i, o, k, bias=False)),
+)}
+
 why_2plus1 = WrittenSpec(
     id="why_2plus1",
     title="One frame or several",

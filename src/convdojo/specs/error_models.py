@@ -13,6 +13,7 @@ from typing import Any
 from torch import nn
 
 from ..layer_kinds import AVGPOOL, CONV, CONVS, MAXPOOL, POOLS, TRANSPOSED, axes, spatial_dims
+from ..shapes import ntuple
 
 __all__ = ["LayerError", "LAYER_ERRORS", "rebuild", "pad_of"]
 
@@ -28,7 +29,7 @@ def pad_of(layer: nn.Module) -> tuple[int, ...] | None:
         if not rev or any(rev[i] != rev[i + 1] for i in range(0, len(rev), 2)):
             return None
         return tuple(int(v) for v in reversed(rev[::2]))
-    return axes(layer, "padding")
+    return ntuple(pad, spatial_dims(layer), "padding")
 
 
 def rebuild(layer: nn.Module, **changes: Any) -> nn.Module | None:

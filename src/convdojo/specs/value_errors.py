@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from . import matchers as m
-from . import pooling, shape_quiz
+from . import beyond_2d, pooling, shape_quiz
 from .error_models import rebuild
 from .extras import outcome
 
@@ -137,6 +137,7 @@ def _nchw_no_batch(image: np.ndarray) -> torch.Tensor:
 
 
 FUNCTION_ERRORS: dict[str, tuple[tuple[str, Callable[..., Any]], ...]] = {
+    **beyond_2d.FUNCTION_ERRORS,
     "conv_params": (
         ("params.bias_forgotten", _params_with(lambda a: {**a, "bias": False})),
         ("params.groups_forgotten", _params_with(lambda a: {**a, "groups": 1})),
