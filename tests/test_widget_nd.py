@@ -135,3 +135,15 @@ def test_from_layer_shows_1d_and_3d_layers_with_their_numbers(layer, shape) -> N
 def test_from_layer_refuses_a_shape_of_the_wrong_rank() -> None:
     with pytest.raises(TypeError, match=r"\(T, H, W\), \(C, T, H, W\) or \(N, C, T, H, W\)"):
         SlidingKernel.from_layer(nn.Conv3d(1, 1, 3), (5, 5))
+
+
+@pytest.mark.parametrize("kwargs", [ONE_D[0], THREE_D[0]])
+def test_1d_and_3d_widgets_export_to_gif_and_html(kwargs, tmp_path) -> None:
+    from PIL import Image
+
+    w = SlidingKernel(**kwargs)
+    gif = w.to_gif(tmp_path / "w.gif", steps=range(3))
+    assert Image.open(gif).n_frames == 3
+    html = w.to_html()
+    assert w.geometry.formulas()[0].split(" = ")[0] in html  # L_out or T_out
+    assert len(w.plane_values) == w.in_channels

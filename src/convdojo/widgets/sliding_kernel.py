@@ -130,6 +130,18 @@ class SlidingKernel(anywidget.AnyWidget):
                                    self.step, self.out_channel)
 
     @property
+    def plane_values(self) -> list:
+        """Per input channel, the plane the drawing shows: (1, L) in 1-D, (H, W) in 2-D, and
+        in 3-D the first input frame the current output frame reads."""
+        if self._geom is None or not self.input_values:
+            return []
+        spec = self._geom.spec
+        if self._geom.depth is None:
+            return volume.as_plane_values(spec, self.input_values)
+        planes = volume.frame_planes(self._geom, self.input_values, self.depth_step).values
+        return planes[0] if planes else []
+
+    @property
     def ui(self) -> ipywidgets.VBox:
         """Controls plus drawing; this is what displaying the widget shows."""
         return self._ui
