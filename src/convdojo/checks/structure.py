@@ -18,7 +18,8 @@ _PRISTINE_FORWARD = {
     cls: cls.__dict__.get("forward")
     for cls in tuple(SPATIAL) + BATCHNORMS + (nn.Linear, nn.Flatten, nn.ReLU, nn.Sequential,
                                               nn.Identity, nn.ZeroPad1d, nn.ZeroPad2d,
-                                              nn.ConstantPad1d, nn.Dropout) + TEMPLATES
+                                              nn.ZeroPad3d, nn.ConstantPad1d,
+                                              nn.ConstantPad3d, nn.Dropout) + TEMPLATES
 }
 _PRISTINE_CALL = nn.Module.__call__
 _HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
