@@ -58,7 +58,7 @@ class SlidingKernel(anywidget.AnyWidget):
     count_include_pad = traitlets.Any(True)
     divisor_override = traitlets.Any(None)
     out_channel = traitlets.Any(0)  # which output channel the arithmetic panel explains
-    depth_step = traitlets.Any(0)  # 3-D: which output frame (T_out index) is drawn
+    depth_step = traitlets.Any(0).tag(sync=True)  # 3-D: which output frame (T_out) is drawn
 
     def __init__(self, input_size: Any = (5, 5), kernel_size: Any = 3, stride: Any = None,
                  padding: Any = 0, dilation: Any = 1, in_channels: int = 1, out_channels: int = 1,
