@@ -64,7 +64,8 @@ few layers hear far back: a kernel of 3 with dilation d spans 2·d + 1 samples."
         Code("causal_widget", """\
 from convdojo.widgets import SlidingKernel
 
-SlidingKernel(input_size=16, kernel_size=3, dilation=2, padding=2)"""),
+# padding=2 pads both ends: step to the last samples and see the window read past t.
+SlidingKernel(input_size=(16,), kernel_size=3, dilation=2, padding=2)"""),
         Task("causal_stack"),
         Text("video", """
 ## Video: time is one more axis
