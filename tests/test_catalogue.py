@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+import catalogue_beyond_2d
 from convdojo import check, shapes, specs
 from convdojo.specs import modern_convs, pooling, shape_quiz, stacking
 from convdojo.specs.extras import measure_receptive_field
@@ -399,6 +400,7 @@ CATALOGUE: dict[str, Case] = {
         Mistake(lambda: torch.ones(3, 1, 1), ["(1, 3, kh, kw)"], 0),
     ]),
 }
+CATALOGUE.update(catalogue_beyond_2d.rows(Case, Mistake, _fn))
 
 ROWS = [(ex, i, m) for ex, case in CATALOGUE.items() for i, m in enumerate(case.mistakes)]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from torch import nn
 
+import catalogue_beyond_2d
 from test_catalogue import CATALOGUE
 
 from convdojo import check
@@ -60,6 +61,7 @@ EXPECTED: dict[str, list[set[str]]] = {
     "edge_magnitude": [set(), set(), set()],
     "colour_kernel": [set(), set(), set(), set()],
 }
+EXPECTED.update(catalogue_beyond_2d.CODES)
 ROWS = [(ex, i) for ex, codes in EXPECTED.items() for i in range(len(codes))]
 
 

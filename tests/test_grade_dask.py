@@ -383,3 +383,31 @@ def test_a_rerun_retries_only_what_the_grader_could_not_grade(tmp_path: Path) ->
     assert [s.student_id for s in reread.todo([graded, killed, died, timeout, changed, new])] \
         == ["killed", "died", "changed", "new"]
     reread.close()
+
+
+@pytest.mark.slow
+def test_1d_and_3d_layers_grade_on_the_cluster_as_locally(tmp_path: Path, cluster: Any) -> None:
+    """beyond_2d's Conv1d/Conv3d answers cross the wall as plain data on a Dask worker too."""
+    from hostile.notebooks import for_assignment
+
+    from convdojo import specs
+    item = specs.assignment("beyond_2d")
+    right = {e: specs.get(e).solution for e in item.exercises}
+    wrong = {**right, "causal_stack": "causal = nn.Sequential(nn.Conv1d(16, 16, 3, padding=1))",
+             "video_conv": "video = nn.Conv3d(3, 16, 3, stride=2, padding=1)"}
+    sub = tmp_path / "submitted"
+    for student, answers in (("good", right), ("wrong", wrong)):
+        write(sub, student, for_assignment("beyond_2d", answers), assignment="beyond_2d")
+    outs = []
+    for name, extra in (("dask", ["--scheduler", cluster.scheduler_address]),
+                        ("local", ["--workers", "1"])):
+        done = subprocess.run([CONVDOJO, "grade", str(sub), "--assignment", "beyond_2d", "--out",
+                               str(tmp_path / name), *extra], capture_output=True, text=True,
+                              timeout=600, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, done.stderr
+        outs.append(_students(tmp_path / name))
+    assert {k: _without_timing(v) for k, v in outs[0].items()} == \
+        {k: _without_timing(v) for k, v in outs[1].items()}
+    full = sum(specs.get(e).points for e in item.exercises)
+    assert outs[0]["good"]["score"] == full
+    assert outs[0]["wrong"]["score"] == full - 3 - 3 + 1.5 + 0.75

@@ -80,6 +80,15 @@ if "receptive_field" in [s.id for s in specs.all_specs()]:
                          ".float()",
     }
 
+if "causal_stack" in [s.id for s in specs.all_specs()]:  # 1-D and 3-D layers through the wall
+    OTHER.setdefault("beyond_2d", {})["mistakes"] = {
+        "audio_frontend": "frontend = nn.Conv1d(1, 32, 8, stride=4)",
+        "causal_stack": "causal = nn.Sequential(*[nn.Conv1d(16, 16, 3, dilation=d, padding=d)\n"
+                        "                         for d in (1, 2, 4)])",
+        "video_conv": "video = nn.Conv3d(3, 16, (1, 3, 3), stride=(2, 2, 2), padding=(0, 1, 1))",
+        "conv3d_params": "def conv3d_params(i, o, k, bias=True):\n    return o * i * 9 + o",
+    }
+
 
 def in_process(exercise: str, source: str) -> dict[str, Any]:
     ns: dict[str, Any] = {}

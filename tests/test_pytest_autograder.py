@@ -166,3 +166,34 @@ def test_no_notebook_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "needs a notebook: pytest autograder --notebook PATH" in result.stderr.str()
 
+
+
+@pytest.mark.slow
+def test_1d_and_3d_answers_score_as_convdojo_grade(pytester: pytest.Pytester) -> None:
+    """beyond_2d's Conv1d/Conv3d answers: the pytest autograder's hidden scores are the grader's."""
+    from hostile.notebooks import for_assignment
+
+    item = specs.assignment("beyond_2d")
+    right = {e: specs.get(e).solution for e in item.exercises}
+    wrong = {**right, "audio_frontend": "frontend = nn.Conv1d(1, 32, 8, stride=4)",
+             "video_conv": "video = nn.Conv3d(3, 16, 3, stride=2, padding=1)"}
+    args = []
+    for student, answers in (("correct", right), ("wrong", wrong)):
+        path = pytester.path / "SUBMITTED" / student / item.name / item.notebook
+        path.parent.mkdir(parents=True)
+        nbformat.write(for_assignment(item.name, answers), path)
+        args += ["--notebook", str(path.relative_to(pytester.path))]
+    _run(pytester, *args, "--hidden", "--junitxml", "junit.xml")
+    got = _junit(pytester.path / "junit.xml")
+    out = pytester.path / "graded"
+    done = subprocess.run([CONVDOJO, "grade", str(pytester.path / "SUBMITTED"), "--assignment",
+                           item.name, "--out", str(out), "--workers", "1", "--device", "cpu"],
+                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    grades = json.loads((out / "grades.json").read_text())["students"]
+    want = {(s["student_id"], e["exercise_id"]): e for s in grades for e in s["exercises"]}
+    assert len(want) == len(got) == 2 * len(item.exercises)
+    for key, row in want.items():
+        assert float(got[key]["points"]) == round(row["score"], 2), key
+    assert got["wrong", "audio_frontend"]["points"] == "0.75"
+    assert "L: expected 4000, got 3999" in got["wrong", "audio_frontend"]["text"]

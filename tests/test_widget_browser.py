@@ -283,3 +283,24 @@ def test_exported_html_plays_offline(browser, tmp_path: pathlib.Path) -> None:
         assert not errors
     finally:
         context.close()
+
+
+def test_the_frame_slider_of_a_3d_widget_draws_that_frame(gallery_page) -> None:
+    """Moving the frame slider reaches Python (depth_step), which sends that frame's planes;
+    the caption and the arithmetic then show the output frame torch computes there."""
+    page, errors = gallery_page
+    names = list(gallery_widgets())
+    i = names.index("clip")
+    root = roots(page).nth(i)
+    depth = root.locator("xpath=..").locator(".sk-depth")  # the slider row above its drawing
+    assert page.locator(".sk-depth-row:not([hidden])").count() == 1  # only the 3-D widget
+    depth.evaluate("(e) => { e.value = 2; e.dispatchEvent(new Event('input')); }")
+    page.wait_for_function("r => r.querySelector('.sk-caption').textContent.startsWith('output (2, ')",
+                           arg=root.element_handle())
+    assert kernel_print(page, "print(clip.depth_step)").strip() == "2"
+    state = dom_state(root)
+    want = kernel_print(page, "print(clip.caption, '|', clip.outputs[clip.step])").strip()
+    caption, value = want.split(" | ")
+    assert state["caption"] == caption and "frames 1–3" in caption
+    assert state["total"] == pytest.approx(float(value), abs=1e-6)
+    assert not errors

@@ -21,11 +21,13 @@ __all__ = [
     "resolve_padding",
     "conv_formula",
     "pool_formula",
+    "avgpool_formula",
     "conv_transpose_formula",
     "conv_params",
     "conv_transpose_params",
     "linear_params",
     "receptive_field",
+    "ntuple",
 ]
 
 
@@ -195,18 +197,19 @@ def pool_formula(
     padding: int = 0,
     dilation: int | None = 1,
     ceil_mode: bool = False,
+    *,
+    avg: bool = False,
 ) -> str:
     """PyTorch's pooling formula with these numbers filled in.
 
-    ``dilation=None`` is average pooling's formula, which has no dilation term.
+    ``avg`` (or ``dilation=None``) is average pooling's formula, which has no dilation term.
     """
+    avg = avg or dilation is None
+    dilation = 1 if dilation is None else dilation
     s = kernel_size if stride is None else stride
     rnd = "ceil" if ceil_mode else "floor"
-    if dilation is None:
-        dilation = 1
-        text = f"{rnd}(({size} + 2*{padding} - {kernel_size}) / {s}) + 1"
-    else:
-        text = f"{rnd}(({size} + 2*{padding} - {dilation}*({kernel_size}-1) - 1) / {s}) + 1"
+    window = f"{kernel_size}" if avg else f"{dilation}*({kernel_size}-1) - 1"
+    text = f"{rnd}(({size} + 2*{padding} - {window}) / {s}) + 1"
     try:
         out = pool_out(size, kernel_size, stride, padding, dilation, ceil_mode)
     except ValueError:
@@ -214,6 +217,17 @@ def pool_formula(
     if ceil_mode and out != -(-(size + 2 * padding - _span(kernel_size, dilation)) // s) + 1:
         return f"{text} - 1 = {out} (the last window would start in the padding)"
     return f"{text} = {out}"
+
+
+def avgpool_formula(
+    size: int,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    ceil_mode: bool = False,
+) -> str:
+    """PyTorch's AvgPool formula with these numbers filled in: it has no dilation term."""
+    return pool_formula(size, kernel_size, stride, padding, 1, ceil_mode, avg=True)
 
 
 def conv_transpose_formula(
@@ -234,11 +248,21 @@ def conv_transpose_formula(
     return f"{text} = {out}"
 
 
+def ntuple(value: int | Sequence[int], n: int, name: str = "value") -> tuple[int, ...]:
+    """One int per spatial dimension, like torch's ``_ntuple``, but checked: an int is
+    repeated ``n`` times, a sequence must hold exactly ``n`` ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * n
+    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == n \
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return tuple(int(v) for v in value)
+    raise ValueError(f"{name} must be an int or {n} ints (one per spatial dimension), "
+                     f"got {value!r}")
+
+
 def pair(value: int | Sequence[int]) -> tuple[int, int]:
-    if isinstance(value, int):
-        return value, value
-    a, b = value
-    return int(a), int(b)
+    a, b = ntuple(value, 2)
+    return a, b
 
 
 def conv_params(
@@ -247,8 +271,9 @@ def conv_params(
     kernel_size: int | Sequence[int],
     bias: bool = True,
     groups: int = 1,
+    dims: int = 2,
 ) -> int:
-    """Learnable parameters of ``nn.Conv2d``: weight (out, in/groups, kh, kw) plus bias."""
+    """Learnable parameters of ``nn.Conv{dims}d``: weight (out, in/groups, *kernel) + bias."""
     for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
         _positive(name, value)
@@ -257,8 +282,11 @@ def conv_params(
             f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
             f"divisible by groups ({groups})"
         )
-    kh, kw = pair(kernel_size)
-    return out_channels * (in_channels // groups) * kh * kw + (out_channels if bias else 0)
+    window = 1
+    for k in ntuple(kernel_size, dims, "kernel_size"):
+        _positive("kernel_size", k)
+        window *= k
+    return out_channels * (in_channels // groups) * window + (out_channels if bias else 0)
 
 
 def conv_transpose_params(
@@ -267,9 +295,10 @@ def conv_transpose_params(
     kernel_size: int | Sequence[int],
     bias: bool = True,
     groups: int = 1,
+    dims: int = 2,
 ) -> int:
-    """Learnable parameters of ``nn.ConvTranspose2d``: weight (in, out/groups, kh, kw)."""
-    return conv_params(in_channels, out_channels, kernel_size, bias, groups)
+    """Learnable parameters of ``nn.ConvTranspose{dims}d``: weight (in, out/groups, *kernel)."""
+    return conv_params(in_channels, out_channels, kernel_size, bias, groups, dims)
 
 
 def linear_params(in_features: int, out_features: int, bias: bool = True) -> int:

@@ -8,71 +8,89 @@ from functools import partial
 from torch import nn
 
 from .. import shapes
-from ..vocab import pair as _pair
+from ..layer_kinds import ADAPTIVE, AVGPOOL, CONV, DIM_NAMES, MAXPOOL, TRANSPOSED, axes
 from ..specs.rules import Shape
 from .structure import type_name
 
 __all__ = ["explain_dims", "reconsider"]
 
-DIM_NAMES = ("N", "C", "H", "W")
-
 
 def _conv_params(layer: nn.Module, axis: int) -> dict[str, object]:
-    pad = layer.padding if isinstance(layer.padding, str) else _pair(layer.padding)[axis]
-    return dict(kernel_size=_pair(layer.kernel_size)[axis], stride=_pair(layer.stride)[axis],
-                padding=pad, dilation=_pair(layer.dilation)[axis])
+    pad = layer.padding if isinstance(layer.padding, str) else axes(layer, "padding")[axis]
+    return dict(kernel_size=axes(layer, "kernel_size")[axis], stride=axes(layer, "stride")[axis],
+                padding=pad, dilation=axes(layer, "dilation")[axis])
+
+
+def _transposed_params(layer: nn.Module, axis: int) -> dict[str, object]:
+    return {a: axes(layer, a)[axis] for a in ("kernel_size", "stride", "padding",
+                                               "output_padding", "dilation")}
+
+
+def _pool_params(layer: nn.Module, axis: int) -> dict[str, object]:
+    """A pool's settings along one axis; AvgPool has no dilation, so none is given."""
+    params: dict[str, object] = {a: axes(layer, a)[axis] for a in ("kernel_size", "stride",
+                                                                    "padding")}
+    params["ceil_mode"] = bool(layer.ceil_mode)
+    if type(layer) in MAXPOOL:
+        params["dilation"] = axes(layer, "dilation", 1)[axis]
+    return params
+
+
+# Layer family -> its settings along one axis, PyTorch's size function and its formula text.
+_FORMULAS: tuple[tuple[dict[type, int], Callable[[nn.Module, int], dict[str, object]],
+                       Callable[..., int], Callable[..., str]], ...] = (
+    (CONV, _conv_params, shapes.conv_out, shapes.conv_formula),
+    (TRANSPOSED, _transposed_params, shapes.conv_transpose_out, shapes.conv_transpose_formula),
+    (MAXPOOL, _pool_params, shapes.pool_out, shapes.pool_formula),
+    (AVGPOOL, _pool_params, shapes.avgpool_out, shapes.avgpool_formula),
+)
 
 
 def _spatial(layer: nn.Module, size: int, axis: int) -> tuple[int, str]:
     """(output size, formula text) along one axis; raises ValueError like torch would."""
     t = type(layer)
-    if t is nn.Conv2d:
-        p = _conv_params(layer, axis)
-        return shapes.conv_out(size, **p), shapes.conv_formula(size, **p)  # type: ignore[arg-type]
-    if t is nn.ConvTranspose2d:
-        q = dict(kernel_size=_pair(layer.kernel_size)[axis], stride=_pair(layer.stride)[axis],
-                 padding=_pair(layer.padding)[axis],
-                 output_padding=_pair(layer.output_padding)[axis],
-                 dilation=_pair(layer.dilation)[axis])
-        return (shapes.conv_transpose_out(size, **q),
-                shapes.conv_transpose_formula(size, **q))
-    if t in (nn.MaxPool2d, nn.AvgPool2d):
-        k = _pair(layer.kernel_size)[axis]
-        s = _pair(layer.stride if layer.stride is not None else layer.kernel_size)[axis]
-        d = _pair(getattr(layer, "dilation", 1))[axis]
-        p = _pair(layer.padding)[axis]
-        shown = d if t is nn.MaxPool2d else None  # AvgPool2d has no dilation
-        return (shapes.pool_out(size, k, s, p, d, layer.ceil_mode),
-                shapes.pool_formula(size, k, s, p, shown, layer.ceil_mode))
-    if t in (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d):
-        out = _pair(layer.output_size)[axis]
+    for table, params, out, formula in _FORMULAS:
+        if t in table:
+            p = params(layer, axis)
+            return out(size, **p), formula(size, **p)
+    if t in ADAPTIVE:
+        sizes = layer.output_size
+        out = sizes[axis] if isinstance(sizes, (tuple, list)) else sizes
         out = size if out is None else out
         return out, f"output_size fixes it at {out}"
-    if t in (nn.ReLU, nn.Identity, nn.BatchNorm2d, nn.Dropout):
+    if t in (nn.ReLU, nn.Identity, nn.Dropout) or isinstance(layer, nn.modules.batchnorm._BatchNorm):
         return size, f"{type_name(layer)} keeps it at {size}"
     raise LookupError(type_name(layer))
 
 
 def explain_dims(layers: Sequence[nn.Module], shape: Shape, got: Shape, want: Shape) -> list[str]:
-    """One line per wrong dimension, with the formula filled in with the student's numbers."""
+    """One line per wrong dimension, with the formula filled in with the student's numbers.
+
+    (N, C, L), (N, C, H, W) and (N, C, T, H, W) outputs are named; each spatial axis is
+    traced through the layers with PyTorch's formula for that axis."""
     lines: list[str] = []
     if len(got) != len(want):
         return [f"the output has {len(got)} dimensions {tuple(got)}, but {len(want)} are "
                 f"expected {tuple(want)}"]
+    names = DIM_NAMES.get(len(want))
+    wrong: list[str] = []
     for axis, (g, e) in enumerate(zip(got, want)):
         if g == e:
             continue
-        name = DIM_NAMES[axis] if len(want) == 4 else f"dim {axis}"
+        name = names[axis] if names else f"dim {axis}"
+        wrong.append(name)
         line = f"{name}: expected {e}, got {g}."
-        if len(want) == 4 and axis == 1:
+        if names and axis == 1:
             line += " out_channels of the last convolution sets how many channels come out."
-        elif len(want) == 4 and axis == 0:
+        elif names and axis == 0:
             line += " The batch dimension must pass through unchanged."
-        elif len(want) == 4:
+        elif names:
             line += " " + _trace_axis(layers, shape[axis], axis - 2)
         lines.append(line)
-    if len(lines) == 2 and lines[0][1:] == lines[1][1:]:
-        return ["H and W" + lines[0][1:]]
+    rests = {line.split(":", 1)[1] for line in lines}
+    if len(lines) >= 2 and len(rests) == 1 and "N" not in wrong and "C" not in wrong:
+        joined = ", ".join(wrong[:-1]) + " and " + wrong[-1]
+        return [f"{joined}:{rests.pop()}"]
     return lines
 
 
@@ -105,22 +123,16 @@ _SEARCH: dict[str, Iterable[object]] = {
 def _axis(layer: nn.Module, axis: int) -> tuple[Callable[..., int], dict[str, object]] | None:
     """The size function of a layer type and its hyperparameters along one axis."""
     t = type(layer)
-    if t is nn.Conv2d:
+    if t in CONV:
         return shapes.conv_out, _conv_params(layer, axis)
-    if t is nn.ConvTranspose2d:
-        return shapes.conv_transpose_out, dict(
-            kernel_size=_pair(layer.kernel_size)[axis], stride=_pair(layer.stride)[axis],
-            padding=_pair(layer.padding)[axis], dilation=_pair(layer.dilation)[axis],
-            output_padding=_pair(layer.output_padding)[axis])
-    if t in (nn.MaxPool2d, nn.AvgPool2d):
-        stride = layer.stride if layer.stride is not None else layer.kernel_size
-        params: dict[str, object] = dict(
-            kernel_size=_pair(layer.kernel_size)[axis], stride=_pair(stride)[axis],
-            padding=_pair(layer.padding)[axis], ceil_mode=bool(layer.ceil_mode))
-        if t is nn.AvgPool2d:
-            return shapes.avgpool_out, params
+    if t in TRANSPOSED:
+        return shapes.conv_transpose_out, _transposed_params(layer, axis)
+    if t in AVGPOOL:
+        return shapes.avgpool_out, _pool_params(layer, axis)
+    if t in MAXPOOL:
+        params = _pool_params(layer, axis)
         # A dilated pooling window is rare; never suggest it, but honour the layer's own.
-        return partial(shapes.pool_out, dilation=_pair(layer.dilation)[axis]), params
+        return partial(shapes.pool_out, dilation=params.pop("dilation")), params
     return None
 
 
@@ -130,18 +142,22 @@ def reconsider(
     fixed: set[str],
 ) -> list[str]:
     """Hyperparameters of a conv, transposed conv or pooling layer that, changed alone,
-    would make every case right."""
-    per_axis = [_axis(layer, 0), _axis(layer, 1)]
-    if per_axis[0] is None or per_axis[1] is None:
+    would make every case right. Axes are independent, so each axis may take its own
+    value (a per-axis tuple): stride (2, 2, 2) -> (1, 2, 2) counts as changing stride."""
+    n = DIM_NAMES.get(len(cases[0][1]) if cases else 0)
+    per_axis = [_axis(layer, a) for a in range(len(n) - 2)] if n else []
+    if not per_axis or any(p is None for p in per_axis):
         return []
     if _all_right(_with(per_axis, "", None), cases):  # type: ignore[arg-type]
         return []  # the sizes are right already: the problem lies elsewhere (channels)
     fits: list[str] = []
     for attr, values in _SEARCH.items():
-        if attr not in per_axis[0][1] or attr in fixed or (
+        if attr not in per_axis[0][1] or attr in fixed or (  # type: ignore[index]
                 attr == "padding" and "padding_px" in fixed):
             continue
-        if any(_all_right(_with(per_axis, attr, v), cases) for v in values):  # type: ignore[arg-type]
+        if all(_axis_right(_with(per_axis, "", None), cases, a) or any(  # type: ignore[arg-type]
+                _axis_right(_with(per_axis, attr, v), cases, a)  # type: ignore[arg-type]
+                for v in values) for a in range(len(per_axis))):
             fits.append(attr)
     return fits
 
@@ -159,7 +175,12 @@ def _with(per_axis: list[tuple[Callable[..., int], dict[str, object]]], attr: st
 
 
 def _all_right(size: Callable[[int, int], int], cases: Sequence[tuple[Shape, Shape]]) -> bool:
+    return all(_axis_right(size, cases, axis) for axis in range(len(cases[0][0]) - 2))
+
+
+def _axis_right(size: Callable[[int, int], int], cases: Sequence[tuple[Shape, Shape]],
+                axis: int) -> bool:
     try:
-        return all(size(s[2], 0) == w[2] and size(s[3], 1) == w[3] for s, w in cases)
+        return all(size(s[axis + 2], axis) == w[axis + 2] for s, w in cases)
     except ValueError:
         return False

@@ -16,13 +16,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..layer_kinds import BATCHNORMS, CONV, CONVS, MAXPOOL, POOLS, TRANSPOSED, spatial_dims
 from .structure import type_name
 
 __all__ = ["malformed", "inconsistent", "make_honest", "frozen", "REBUILD"]
 
-CONVS = (nn.Conv2d, nn.ConvTranspose2d)
-POOLS = (nn.MaxPool2d, nn.AvgPool2d)
-LEARNABLE = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.BatchNorm2d)
+LEARNABLE = CONVS + BATCHNORMS + (nn.Linear,)
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 REBUILD = ("Build the layer you mean with its constructor arguments (nn.Conv2d(in, out, kernel_size, "
            "...)) "
@@ -33,15 +32,15 @@ def _is_int(v: Any, low: int) -> bool:
     return type(v) is int and v >= low
 
 
-def _pair_of(v: Any, low: int) -> bool:
-    """An int or a pair of ints, each at least ``low``."""
+def _ints_of(v: Any, low: int, n: int) -> bool:
+    """An int or ``n`` ints (one per spatial axis), each at least ``low``."""
     if _is_int(v, low):
         return True
-    return isinstance(v, (tuple, list)) and len(v) == 2 and all(_is_int(x, low) for x in v)
+    return isinstance(v, (tuple, list)) and len(v) == n and all(_is_int(x, low) for x in v)
 
 
-def _pair(v: Any) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+def _per_axis(v: Any, n: int) -> tuple[int, ...]:
+    return (v,) * n if isinstance(v, int) else tuple(int(x) for x in v)
 
 
 def _shown(v: Any) -> str:
@@ -62,38 +61,39 @@ def malformed(layer: nn.Module) -> list[str]:
     """Values the layer's forward pass cannot use: each is a structural failure."""
     out: list[str] = []
     d = vars(layer)
+    n = spatial_dims(layer)
     if type(layer) in CONVS:
         w = _tensor(layer, "weight")
-        if not isinstance(w, torch.Tensor) or w.dim() != 4 or not w.is_floating_point():
-            out.append(f"{type_name(layer)}.weight is not a 4-D float tensor "
+        if not isinstance(w, torch.Tensor) or w.dim() != n + 2 or not w.is_floating_point():
+            out.append(f"{type_name(layer)}.weight is not a {n + 2}-D float tensor "
                        f"({type(w).__name__}). {REBUILD}")
         b = _tensor(layer, "bias")
         if b is not None and (not isinstance(b, torch.Tensor) or b.dim() != 1):
             out.append(f"{type_name(layer)}.bias is not None or a 1-D tensor. {REBUILD}")
         for attr in ("stride", "dilation"):
-            if not _pair_of(d.get(attr), 1):
+            if not _ints_of(d.get(attr), 1, n):
                 out.append(_cannot(layer, attr, d.get(attr), "positive whole numbers"))
         pad = d.get("padding")
-        if not (_pair_of(pad, 0) or (type(layer) is nn.Conv2d and pad in ("same", "valid"))):
+        if not (_ints_of(pad, 0, n) or (type(layer) in CONV and pad in ("same", "valid"))):
             out.append(_cannot(layer, "padding", pad, "whole numbers of pixels"))
         if not _is_int(d.get("groups"), 1):
             out.append(_cannot(layer, "groups", d.get("groups"), "a positive whole number"))
         if d.get("padding_mode") not in PADDING_MODES:
             out.append(_cannot(layer, "padding_mode", d.get("padding_mode"),
                                "one of " + ", ".join(PADDING_MODES)))
-        if type(layer) is nn.ConvTranspose2d and not _pair_of(d.get("output_padding"), 0):
+        if type(layer) in TRANSPOSED and not _ints_of(d.get("output_padding"), 0, n):
             out.append(_cannot(layer, "output_padding", d.get("output_padding"),
                                "whole numbers of pixels"))
     elif type(layer) in POOLS:
-        if not _pair_of(d.get("kernel_size"), 1):
+        if not _ints_of(d.get("kernel_size"), 1, n):
             out.append(_cannot(layer, "kernel_size", d.get("kernel_size"),
                                "positive whole numbers"))
         stride = d.get("stride")
-        if stride not in (None, ()) and not _pair_of(stride, 1):
+        if stride not in (None, ()) and not _ints_of(stride, 1, n):
             out.append(_cannot(layer, "stride", stride, "positive whole numbers"))
-        if not _pair_of(d.get("padding"), 0):
+        if not _ints_of(d.get("padding"), 0, n):
             out.append(_cannot(layer, "padding", d.get("padding"), "whole numbers of pixels"))
-        if type(layer) is nn.MaxPool2d and not _pair_of(d.get("dilation"), 1):
+        if type(layer) in MAXPOOL and not _ints_of(d.get("dilation"), 1, n):
             out.append(_cannot(layer, "dilation", d.get("dilation"), "positive whole numbers"))
         if type(d.get("ceil_mode")) is not bool:
             out.append(_cannot(layer, "ceil_mode", d.get("ceil_mode"), "True or False"))
@@ -104,15 +104,16 @@ def malformed(layer: nn.Module) -> list[str]:
     return out
 
 
-def _derived_channels(layer: nn.Module) -> tuple[int, int, tuple[int, int]]:
+def _derived_channels(layer: nn.Module) -> tuple[int, int, tuple[int, ...]]:
     """(in_channels, out_channels, kernel_size) of a convolution, from its weight."""
     w, g = layer.weight, layer.groups
-    if type(layer) is nn.ConvTranspose2d:
-        return int(w.shape[0]), int(w.shape[1]) * g, (int(w.shape[2]), int(w.shape[3]))
-    return int(w.shape[1]) * g, int(w.shape[0]), (int(w.shape[2]), int(w.shape[3]))
+    kernel = tuple(int(k) for k in w.shape[2:])
+    if type(layer) in TRANSPOSED:
+        return int(w.shape[0]), int(w.shape[1]) * g, kernel
+    return int(w.shape[1]) * g, int(w.shape[0]), kernel
 
 
-def _same_pads(kernel: tuple[int, int], dilation: tuple[int, int]) -> tuple[int, ...]:
+def _same_pads(kernel: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[int, ...]:
     pads: list[int] = []
     for k, d in zip(reversed(kernel), reversed(dilation)):
         total = d * (k - 1)
@@ -120,8 +121,8 @@ def _same_pads(kernel: tuple[int, int], dilation: tuple[int, int]) -> tuple[int,
     return tuple(pads)
 
 
-def _label(value: Any) -> Any:
-    return _pair(value) if _pair_of(value, 0) else value
+def _label(value: Any, n: int) -> Any:
+    return _per_axis(value, n) if _ints_of(value, 0, n) else value
 
 
 def inconsistent(layer: nn.Module) -> list[str]:
@@ -130,11 +131,13 @@ def inconsistent(layer: nn.Module) -> list[str]:
     d = vars(layer)
     if type(layer) in CONVS:
         cin, cout, k = _derived_channels(layer)
-        what = "transposed convolution" if type(layer) is nn.ConvTranspose2d else "convolution"
-        if _label(d.get("kernel_size")) != k:
+        n = len(k)
+        what = "transposed convolution" if type(layer) in TRANSPOSED else "convolution"
+        if _label(d.get("kernel_size"), n) != k:
+            size = "×".join(map(str, k))
             out.append(f"kernel_size says {_shown(d.get('kernel_size'))} but the weight is "
-                       f"{k[0]}×{k[1]}: the layer computes with its weight, so it is a "
-                       f"{k[0]}×{k[1]} {what}.")
+                       f"{size}: the layer computes with its weight, so it is a "
+                       f"{size} {what}.")
         if d.get("in_channels") != cin:
             out.append(f"in_channels says {_shown(d.get('in_channels'))} but the weight "
                        f"{tuple(layer.weight.shape)} with groups={layer.groups} takes {cin} "
@@ -142,21 +145,21 @@ def inconsistent(layer: nn.Module) -> list[str]:
         if d.get("out_channels") != cout:
             out.append(f"out_channels says {_shown(d.get('out_channels'))} but the weight "
                        f"{tuple(layer.weight.shape)} makes {cout} output channels.")
-        if type(layer) is nn.Conv2d and cout % layer.groups:
+        if type(layer) in CONV and cout % layer.groups:
             out.append(f"groups is {layer.groups}, which does not divide the {cout} output "
                        "channels of the weight.")
         b = layer.bias
         if b is not None and tuple(b.shape) != (cout,):
             out.append(f"the bias has {b.numel()} values but the weight makes {cout} output "
                        "channels.")
-        if d.get("transposed") is not (type(layer) is nn.ConvTranspose2d):
+        if d.get("transposed") is not (type(layer) in TRANSPOSED):
             out.append(f"transposed says {_shown(d.get('transposed'))}, but this is an "
                        f"{type_name(layer)}.")
         if d.get("padding_mode") != "zeros":
             pad = d.get("padding")
-            want = ((0, 0, 0, 0) if pad == "valid" else
-                    _same_pads(k, _pair(layer.dilation)) if pad == "same" else
-                    tuple(x for p in reversed(_pair(pad)) for x in (p, p)))
+            want = ((0,) * 2 * n if pad == "valid" else
+                    _same_pads(k, _per_axis(layer.dilation, n)) if pad == "same" else
+                    tuple(x for p in reversed(_per_axis(pad, n)) for x in (p, p)))
             got = d.get("_reversed_padding_repeated_twice")
             if not isinstance(got, (tuple, list)) or tuple(got) != want:
                 out.append(f"padding says {_shown(pad)} but with padding_mode "

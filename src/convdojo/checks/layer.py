@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from ..specs.answers import a_type
+from ..layer_kinds import DIM_NAMES
 from ..specs.model import LayerSpec, Variant
 from ..specs.rules import RAISES, Shape
 from . import hints
@@ -170,7 +171,8 @@ def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Vari
         text = f"{where} the output is {got_shape}, as the rule says."
         return Finding(group, True, text, v.hidden)
     if v.hidden:
-        wrong = [n for n, g, e in zip("NCHW", got_shape, want) if g != e]
+        names = DIM_NAMES.get(len(want), ())
+        wrong = [n for n, g, e in zip(names, got_shape, want) if g != e]
         return Finding(group, False, f"{where} the output has the wrong "
                        f"{', '.join(wrong) or 'number of dimensions'} (rule: {spec.rule.text}). "
                        f"{SEEN_ONLY}", True)

@@ -7,6 +7,7 @@ from typing import Any
 from torch import nn
 from torch.nn.modules import module as _module_mod
 
+from ..layer_kinds import BATCHNORMS, SPATIAL, spatial_dims
 from ..shapes import resolve_padding
 from ..templates import TEMPLATES
 
@@ -15,9 +16,10 @@ __all__ = ["leaves", "tampering", "attribute", "type_name"]
 # Taken at import, so a later monkeypatch of nn.Conv2d.forward & co. is visible.
 _PRISTINE_FORWARD = {
     cls: cls.__dict__.get("forward")
-    for cls in (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
-                nn.AdaptiveMaxPool2d, nn.Linear, nn.Flatten, nn.ReLU, nn.Sequential,
-                nn.Identity, nn.BatchNorm2d, nn.ZeroPad2d, nn.Dropout) + TEMPLATES
+    for cls in tuple(SPATIAL) + BATCHNORMS + (nn.Linear, nn.Flatten, nn.ReLU, nn.Sequential,
+                                              nn.Identity, nn.ZeroPad1d, nn.ZeroPad2d,
+                                              nn.ZeroPad3d, nn.ConstantPad1d,
+                                              nn.ConstantPad3d, nn.Dropout) + TEMPLATES
 }
 _PRISTINE_CALL = nn.Module.__call__
 _HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
@@ -70,7 +72,8 @@ def tampering(module: nn.Module) -> list[str]:
 
 
 def attribute(layer: nn.Module, attr: str) -> Any:
-    """A hyperparameter, normalised: pairs for sizes, pixels per side for padding."""
+    """A hyperparameter, normalised: one int per spatial axis for sizes, pixels per side
+    for padding."""
     if attr == "params":  # what the layer computes with, frozen weights included
         buffers = [b for n, b in layer.named_buffers() if n.rsplit(".", 1)[-1] in
                    ("weight", "bias")]
@@ -82,18 +85,20 @@ def attribute(layer: nn.Module, attr: str) -> Any:
     value = getattr(layer, attr, None)
     if attr in ("kernel_size", "stride", "dilation", "padding", "output_padding"):
         if isinstance(value, int):
-            return (value, value)
+            return (value,) * spatial_dims(layer)
         if isinstance(value, (tuple, list)):
             return tuple(value)
     return value
 
 
-def padding_px(layer: nn.Module) -> tuple[tuple[int, int], tuple[int, int]]:
-    """((top, bottom), (left, right)) pixels of zero padding the layer adds."""
+def padding_px(layer: nn.Module) -> tuple[tuple[int, int], ...]:
+    """(before, after) pixels of zero padding per spatial axis: ((top, bottom), (left,
+    right)) for a 2-D layer, one pair for 1-D, three (front/back first) for 3-D."""
     pad = getattr(layer, "padding", 0)
     k = attribute(layer, "kernel_size")
-    d = attribute(layer, "dilation") if hasattr(layer, "dilation") else (1, 1)
+    n = spatial_dims(layer)
+    d = attribute(layer, "dilation") if hasattr(layer, "dilation") else (1,) * n
     if isinstance(pad, str):
-        return (resolve_padding(pad, k[0], 1, d[0]), resolve_padding(pad, k[1], 1, d[1]))
-    p = (pad, pad) if isinstance(pad, int) else tuple(pad)
-    return ((p[0], p[0]), (p[1], p[1]))
+        return tuple(resolve_padding(pad, k[i], 1, d[i]) for i in range(n))
+    p = (pad,) * n if isinstance(pad, int) else tuple(pad)
+    return tuple((x, x) for x in p)

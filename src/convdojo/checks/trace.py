@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ..specs.answers import with_article
+from ..layer_kinds import BATCHNORMS, DIM_NAMES, SPATIAL
 from ..specs.rules import Shape
 from ..templates import DownBlock
 from .explain import _spatial
@@ -23,8 +24,7 @@ from .structure import type_name
 __all__ = ["Trail", "Stop", "walk", "why_it_fails", "shape_story", "has_templates"]
 
 _SAME = (nn.ReLU, nn.Identity, nn.Dropout, nn.Sigmoid, nn.Tanh, nn.LeakyReLU)
-_SPATIAL = (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
-            nn.AdaptiveMaxPool2d)
+_PADS = (nn.ZeroPad1d, nn.ZeroPad2d, nn.ZeroPad3d, nn.ConstantPad1d, nn.ConstantPad3d)
 
 
 @dataclass
@@ -76,14 +76,21 @@ def _leaf(layer: nn.Module, shape: Shape, trail: Trail) -> Shape:
     name = type_name(layer)
     if type(layer) in _SAME:
         return shape
-    if type(layer) is nn.BatchNorm2d:
-        if len(shape) != 4 or shape[1] != layer.num_features:
-            raise Stop("a BatchNorm2d's num_features does not match the channels reaching it",
+    if type(layer) in BATCHNORMS:
+        if len(shape) < 2 or shape[1] != layer.num_features:
+            raise Stop(f"a {name}'s num_features does not match the channels reaching it",
                        f"{name}({layer.num_features}) receives {shape}: num_features must "
                        "equal the channels coming in.")
         return shape
-    if type(layer) in _SPATIAL:
+    if type(layer) in SPATIAL:
         return _spatial_leaf(layer, shape, trail)
+    if type(layer) in _PADS:
+        pads = layer.padding  # (left, right) of the last axis first, as F.pad takes them
+        out = list(shape)
+        for i in range(len(pads) // 2):
+            out[-1 - i] += pads[2 * i] + pads[2 * i + 1]
+        trail.lines.append(f"{name} → {tuple(out)}")
+        return tuple(out)
     if type(layer) is nn.Flatten:
         out = tuple(torch.empty(shape, device="meta").flatten(layer.start_dim, layer.end_dim).shape)
         note = (" (start_dim=0 folds the batch into the features; nn.Flatten() starts at 1)"
@@ -109,23 +116,30 @@ def _leaf(layer: nn.Module, shape: Shape, trail: Trail) -> Shape:
 
 def _spatial_leaf(layer: nn.Module, shape: Shape, trail: Trail) -> Shape:
     name = type_name(layer)
-    if len(shape) != 4:
-        raise Stop(f"{with_article(name)} receives a tensor that is not (N, C, H, W)",
-                   f"{name} receives {shape}, which is not (N, C, H, W).")
-    n, c, h, w = shape
+    n_axes = SPATIAL[type(layer)]
+    names = DIM_NAMES[n_axes + 2]
+    if len(shape) != n_axes + 2:
+        layout = f"({', '.join(names)})"
+        raise Stop(f"{with_article(name)} receives a tensor that is not {layout}",
+                   f"{name} receives {shape}, which is not {layout}.")
+    n, c, *sizes = shape
     cin = getattr(layer, "in_channels", None)
     if cin is not None and cin != c:
         raise Stop("a convolution's in_channels does not match the channels reaching it",
                    f"{name} has in_channels={cin}, but {c} channels reach it: in_channels "
                    "must equal the channels coming in.")
+    outs, notes = [], []
     try:
-        out_h, formula = _spatial(layer, h, 0)
-        out_w, _ = _spatial(layer, w, 1)
+        for axis, size in enumerate(sizes):
+            out_size, formula = _spatial(layer, size, axis)
+            outs.append(out_size)
+            if out_size != size:
+                notes.append(f"{names[axis + 2]}: {formula}")
     except ValueError as exc:
         raise Stop(f"{with_article(name)} cannot take the size that reaches it",
                    f"{name}: {exc}") from None
-    out = (n, getattr(layer, "out_channels", c), out_h, out_w)
-    trail.lines.append(f"{name} → {out}" + (f" [H: {formula}]" if out_h != h else ""))
+    out = (n, getattr(layer, "out_channels", c), *outs)
+    trail.lines.append(f"{name} → {out}" + (f" [{notes[0]}]" if notes else ""))
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from . import conv_computes, conv_shapes, modern_convs, pooling, shape_quiz, stacking
+from . import beyond_2d, conv_computes, conv_shapes, modern_convs, pooling, shape_quiz, stacking
 from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, Spec, ValueSpec,
                     Variant, WrittenSpec)
 from .rules import RAISES, Rule
@@ -15,7 +15,8 @@ __all__ = [
     "Spec", "ValueSpec", "Variant", "WrittenSpec", "RAISES", "Rule",
 ]
 
-_MODULES = (conv_shapes, pooling, modern_convs, stacking, shape_quiz, conv_computes)
+_MODULES = (conv_shapes, pooling, modern_convs, stacking, shape_quiz, conv_computes,
+            beyond_2d)
 
 
 class UnknownExercise(KeyError):

@@ -12,25 +12,24 @@ from typing import Any
 
 from torch import nn
 
+from ..layer_kinds import AVGPOOL, CONV, CONVS, MAXPOOL, POOLS, TRANSPOSED, axes, spatial_dims
+from ..shapes import ntuple
+
 __all__ = ["LayerError", "LAYER_ERRORS", "rebuild", "pad_of"]
 
-CONVS = (nn.Conv2d, nn.ConvTranspose2d)
-POOLS = (nn.MaxPool2d, nn.AvgPool2d)
+_ZERO_PADS = {1: nn.ZeroPad1d, 2: nn.ZeroPad2d, 3: nn.ZeroPad3d}
 
 
-def _pair(v: Any) -> tuple[int, int]:
-    return (int(v), int(v)) if isinstance(v, int) else (int(v[0]), int(v[1]))
-
-
-def pad_of(layer: nn.Module) -> tuple[int, int] | None:
-    """A layer's padding per side as (ph, pw), or None when it is asymmetric or unknown."""
+def pad_of(layer: nn.Module) -> tuple[int, ...] | None:
+    """A layer's padding per side, one int per axis ((ph, pw) in 2-D), or None when it is
+    asymmetric or unknown."""
     pad = getattr(layer, "padding", 0)
     if isinstance(pad, str):
         rev = getattr(layer, "_reversed_padding_repeated_twice", None)
-        if not rev or rev[0] != rev[1] or rev[2] != rev[3]:
+        if not rev or any(rev[i] != rev[i + 1] for i in range(0, len(rev), 2)):
             return None
-        return (int(rev[2]), int(rev[0]))
-    return _pair(pad)
+        return tuple(int(v) for v in reversed(rev[::2]))
+    return ntuple(pad, spatial_dims(layer), "padding")
 
 
 def rebuild(layer: nn.Module, **changes: Any) -> nn.Module | None:
@@ -46,13 +45,13 @@ def rebuild(layer: nn.Module, **changes: Any) -> nn.Module | None:
                 kernel_size=layer.kernel_size, stride=layer.stride, padding=pad,
                 dilation=layer.dilation, groups=layer.groups, bias=layer.bias is not None,
                 padding_mode=layer.padding_mode)
-            if kind is nn.ConvTranspose2d:
+            if kind in TRANSPOSED:
                 args["output_padding"] = layer.output_padding
-        elif kind is nn.MaxPool2d:
+        elif kind in MAXPOOL:
             args = dict(kernel_size=layer.kernel_size, stride=layer.stride,
                         padding=layer.padding, dilation=layer.dilation,
                         ceil_mode=layer.ceil_mode)
-        elif kind is nn.AvgPool2d:
+        elif kind in AVGPOOL:
             args = dict(kernel_size=layer.kernel_size, stride=layer.stride,
                         padding=layer.padding, ceil_mode=layer.ceil_mode,
                         count_include_pad=layer.count_include_pad)
@@ -106,7 +105,7 @@ def _other_pad(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
 def _other_kernel(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
     """Another kernel size (with the padding that came with it)."""
     if type(ref) not in CONVS + POOLS or not _alike(ref, student) \
-            or _pair(student.kernel_size) == _pair(ref.kernel_size):
+            or axes(student, "kernel_size") == axes(ref, "kernel_size"):
         return None
     pad = pad_of(student)
     return rebuild(ref, kernel_size=student.kernel_size, padding=pad) if pad else None
@@ -120,25 +119,26 @@ def _their_out_channels(ref: nn.Module, student: nn.Module | None) -> nn.Module 
 
 
 def _their_output_padding(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
-    if type(ref) is not nn.ConvTranspose2d or not _alike(ref, student):
+    if type(ref) not in TRANSPOSED or not _alike(ref, student):
         return None
     op = student.output_padding
-    return rebuild(ref, output_padding=op) if _pair(op) != _pair(ref.output_padding) else None
+    same = axes(student, "output_padding") == axes(ref, "output_padding")
+    return rebuild(ref, output_padding=op) if not same else None
 
 
 def _double_pad(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
     pad = pad_of(ref)
-    return rebuild(ref, padding=(2 * pad[0], 2 * pad[1])) if _has_pad(ref) and pad else None
+    return rebuild(ref, padding=tuple(2 * p for p in pad)) if _has_pad(ref) and pad else None
 
 
-def _dilated(ref: nn.Module) -> tuple[int, int] | None:
-    d = _pair(getattr(ref, "dilation", 1))
+def _dilated(ref: nn.Module) -> tuple[int, ...] | None:
+    d = axes(ref, "dilation", 1)
     return d if max(d) > 1 else None
 
 
 def _pad_undilated(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
     d, pad = _dilated(ref), pad_of(ref)
-    return rebuild(ref, padding=(pad[0] // d[0], pad[1] // d[1])) if d and pad else None
+    return rebuild(ref, padding=tuple(p // x for p, x in zip(pad, d))) if d and pad else None
 
 
 def _undilated(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
@@ -149,24 +149,24 @@ def _bigger_kernel(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
     d = _dilated(ref)
     if not d or type(ref) not in CONVS:
         return None
-    k = _pair(ref.kernel_size)
-    return rebuild(ref, kernel_size=(d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1), dilation=1)
+    k = axes(ref, "kernel_size")
+    return rebuild(ref, kernel_size=tuple(x * (y - 1) + 1 for x, y in zip(d, k)), dilation=1)
 
 
 def _no_stride(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
-    if type(ref) not in CONVS or max(_pair(ref.stride)) < 2:
+    if type(ref) not in CONVS or max(axes(ref, "stride")) < 2:
         return None
     return rebuild(ref, stride=1)
 
 
 def _pool_default_stride(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
-    if type(ref) not in POOLS or _pair(ref.stride) == _pair(ref.kernel_size):
+    if type(ref) not in POOLS or axes(ref, "stride") == axes(ref, "kernel_size"):
         return None
     return rebuild(ref, stride=ref.kernel_size)
 
 
 def _pool_stride_one(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
-    if type(ref) not in POOLS or _pair(ref.stride) == (1, 1):
+    if type(ref) not in POOLS or max(axes(ref, "stride")) == 1:
         return None
     return rebuild(ref, stride=1)
 
@@ -174,18 +174,17 @@ def _pool_stride_one(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
 def _other_rounding(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
     if type(ref) in POOLS:
         return rebuild(ref, ceil_mode=not ref.ceil_mode)
-    if type(ref) is nn.Conv2d and max(_pair(ref.stride)) > 1:
+    if type(ref) in CONV and max(axes(ref, "stride")) > 1:
         # ceil((L - span)/s) = floor((L - span + s - 1)/s): pad s - 1 at the end
-        sh, sw = _pair(ref.stride)
-        return nn.Sequential(nn.ZeroPad2d((0, sw - 1, 0, sh - 1)), rebuild(ref))
+        ends = tuple(x for s in reversed(axes(ref, "stride")) for x in (0, s - 1))
+        return nn.Sequential(_ZERO_PADS[spatial_dims(ref)](ends), rebuild(ref))
     return None
 
 
 def _other_output_padding(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
-    if type(ref) is not nn.ConvTranspose2d or max(_pair(ref.stride)) < 2:
+    if type(ref) not in TRANSPOSED or max(axes(ref, "stride")) < 2:
         return None
-    op = _pair(ref.output_padding)
-    return rebuild(ref, output_padding=(1 - min(op[0], 1), 1 - min(op[1], 1)))
+    return rebuild(ref, output_padding=tuple(1 - min(o, 1) for o in axes(ref, "output_padding")))
 
 
 def _no_bias(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
@@ -197,7 +196,7 @@ def _no_groups(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
 
 
 def _counts_pad(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
-    if type(ref) is not nn.AvgPool2d or not _has_pad(ref):
+    if type(ref) not in AVGPOOL or not _has_pad(ref):
         return None
     return rebuild(ref, count_include_pad=not ref.count_include_pad)
 

@@ -21,6 +21,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..layer_kinds import CONVS
+
 from .model import LayerSpec
 
 __all__ = ["ModelCheck", "Target", "ExtraLayerSpec", "measure_receptive_field", "convs",
@@ -53,8 +55,8 @@ class ExtraLayerSpec(LayerSpec):
 
 
 def convs(module: nn.Module) -> list[nn.Module]:
-    """The Conv2d and ConvTranspose2d layers inside ``module``, in order."""
-    return [m for m in module.modules() if type(m) in (nn.Conv2d, nn.ConvTranspose2d)]
+    """The convolutions (1-D, 2-D, 3-D, transposed) inside ``module``, in order."""
+    return [m for m in module.modules() if type(m) in CONVS]
 
 
 def measure_receptive_field(model: nn.Module, in_channels: int,

@@ -33,21 +33,28 @@ __all__ = [
 # --- parameter counting (modern_convs) ----------------------------------------------------
 
 
-def real_conv_params(in_channels: int, out_channels: int, kernel_size: Any,
-                     bias: bool = True, groups: int = 1) -> int:
-    """What a real nn.Conv2d with these arguments counts (built on the meta device)."""
-    layer = nn.Conv2d(in_channels, out_channels, kernel_size, bias=bias, groups=groups,
-                      device="meta")
+def counted_params(cls: type, *args: Any, **kwargs: Any) -> int:
+    """What a real layer of ``cls`` with these arguments counts (built on the meta device)."""
+    layer = cls(*args, **kwargs, device="meta")
     return sum(p.numel() for p in layer.parameters())
 
 
-_SIG = inspect.signature(real_conv_params)
+def real_conv_params(in_channels: int, out_channels: int, kernel_size: Any,
+                     bias: bool = True, groups: int = 1) -> int:
+    """What a real nn.Conv2d with these arguments counts."""
+    return counted_params(nn.Conv2d, in_channels, out_channels, kernel_size, bias=bias,
+                          groups=groups)
+
+
+def bound(fn: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """A call's arguments by name, defaults filled in (to recompute it with one changed)."""
+    b = inspect.signature(fn).bind(*args, **kwargs)
+    b.apply_defaults()
+    return dict(b.arguments)
 
 
 def _bound(args: tuple, kwargs: dict) -> dict[str, Any]:
-    b = _SIG.bind(*args, **kwargs)
-    b.apply_defaults()
-    return dict(b.arguments)
+    return bound(real_conv_params, args, kwargs)
 
 
 def params_if(change: dict[str, Any]):

@@ -13,7 +13,7 @@ Shape = tuple[int, ...]
 
 __all__ = [
     "Shape", "SizeRule", "Rule", "KEEP", "HALVE", "CEIL_HALF", "shrink", "grow", "times",
-    "ceil_div", "floor_div", "const", "spatial", "fixed", "RAISES",
+    "ceil_div", "floor_div", "const", "spatial", "spatial_nd", "fixed", "RAISES",
 ]
 
 
@@ -107,3 +107,22 @@ def fixed(text: str, out: Callable[[Shape], Shape | _Raises],
           defined_for: Callable[[Shape], bool] = lambda s: True) -> Rule:
     """A rule written as a plain function, for shapes like (N, 10)."""
     return Rule(text, out, defined_for)
+
+
+def spatial_nd(channels: int | None, *sizes: SizeRule) -> Rule:
+    """(N, C, *S) -> (N, channels or C, one size rule per axis): (N, C, L) with one rule,
+    (N, C, T, H, W) with three."""
+    names = {1: ("L",), 2: ("H", "W"), 3: ("T", "H", "W")}[len(sizes)]
+    chan = "channels kept" if channels is None else f"out_channels {channels}"
+    text = ", ".join(f"{n} {r.text}" for n, r in zip(names, sizes))
+
+    def out(shape: Shape) -> Shape:
+        n, c, *rest = shape
+        return (n, c if channels is None else channels, *(r(x) for r, x in zip(sizes, rest)))
+
+    def ok(shape: Shape) -> bool:
+        return len(shape) == len(sizes) + 2 and all(
+            r.defined_for(x) for r, x in zip(sizes, shape[2:]))
+
+    domain = "; ".join(f"{n}: {r.domain}" for n, r in zip(names, sizes))
+    return Rule(f"{chan}, {text}", out, ok, domain)

@@ -17,7 +17,7 @@ from torch import nn
 
 from . import compute_matchers as cm
 from . import matchers as m
-from . import pooling, shape_quiz
+from . import beyond_2d, pooling, shape_quiz
 from .error_models import rebuild
 from .extras import outcome
 
@@ -168,6 +168,7 @@ FUNCTION_ERRORS: dict[str, tuple[tuple[str, Callable[..., Any]], ...]] = {
         ("im2col.weight_order",
          _im2col_with(lambda w: w.permute(0, 2, 3, 1).reshape(w.shape[0], -1), swap=False)),
     ),
+    **beyond_2d.FUNCTION_ERRORS,
     "conv_params": (
         ("params.bias_forgotten", _params_with(lambda a: {**a, "bias": False})),
         ("params.groups_forgotten", _params_with(lambda a: {**a, "groups": 1})),

@@ -20,8 +20,8 @@ def shape_of(x: Any) -> tuple[int, ...]:
     return tuple(dims)
 
 
-def parse_control(name: str, text: str) -> Union[int, tuple[int, int], str]:
-    """Read a control's text: '3', '3, 2', '(3, 2)', 'same' or 'valid'."""
+def parse_control(name: str, text: str) -> Union[int, tuple[int, ...], str]:
+    """Read a control's text: '3', '3, 2', '(3, 2)', '1, 3, 3', 'same' or 'valid'."""
     t = text.strip().strip("()[]").strip()
     if name == "padding" and t in ("same", "valid"):
         return t
@@ -31,10 +31,11 @@ def parse_control(name: str, text: str) -> Union[int, tuple[int, int], str]:
         nums = []
     if len(nums) == 1:
         return nums[0]
-    if len(nums) == 2:
-        return nums[0], nums[1]
+    if len(nums) in (2, 3):
+        return tuple(nums)
     extra = ", 'same' or 'valid'" if name == "padding" else ""
-    raise ValueError(f"could not read {name} {text!r}: write an int like 3 or a pair like 3, 2{extra}")
+    raise ValueError(f"could not read {name} {text!r}: write an int like 3, a pair like 3, 2 "
+                     f"or a triple like 1, 3, 3{extra}")
 
 
 def json_numbers(x: Any) -> Any:
@@ -48,28 +49,36 @@ def json_numbers(x: Any) -> Any:
     return x
 
 
-def norm(value: Any) -> Any:
-    return value if isinstance(value, str) else geo.pair("value", value)
+def norm(value: Any, n: int = 2) -> Any:
+    """A value as one int per axis (strings as they are), to compare control and trait."""
+    return value if isinstance(value, str) else geo.per_axis("value", value, n)
 
 
 def layer_kwargs(layer: Any, shape: tuple[int, ...], input: Any) -> tuple[dict, str]:
     """Constructor arguments that reproduce ``layer`` on ``shape``, and why torch would refuse it."""
     import torch  # imported only here: the widget itself does not need torch
-    from torch import nn
 
-    modes = ((nn.Conv2d, "conv"), (nn.ConvTranspose2d, "transposed"),
-             (nn.MaxPool2d, "maxpool"), (nn.AvgPool2d, "avgpool"))
-    mode = next((m for t, m in modes if isinstance(layer, t)), None)
-    if mode is None:
-        raise TypeError("from_layer takes an nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d or "
-                        f"nn.ConvTranspose2d, got {type(layer).__name__}")
+    from convdojo.layer_kinds import AVGPOOL, CONV, MAXPOOL, TRANSPOSED
+
+    kinds = ((CONV, "conv"), (TRANSPOSED, "transposed"), (MAXPOOL, "maxpool"),
+             (AVGPOOL, "avgpool"))
+    found = next(((m, table[type(layer)]) for table, m in kinds if type(layer) in table), None)
+    if found is None:
+        raise TypeError("from_layer takes an nn.Conv1d/2d/3d, MaxPool1d/2d/3d, AvgPool1d/2d/3d "
+                        f"or ConvTranspose1d/2d/3d, got {type(layer).__name__}")
+    mode, n = found
     expected = getattr(layer, "in_channels", None)
-    dims = shape[1:] if len(shape) == 4 else ((expected or 1,) + shape if len(shape) == 2 else shape)
-    if len(dims) != 3:
-        raise TypeError(f"input_shape must be (H, W), (C, H, W) or (N, C, H, W), got {shape}")
-    c, h, w = (int(d) for d in dims)
-    args: dict[str, Any] = dict(input_size=(h, w), kernel_size=layer.kernel_size, stride=layer.stride,
-                                padding=layer.padding, mode=mode, in_channels=c, ceil_mode=False)
+    dims = shape[1:] if len(shape) == n + 2 else (
+        (expected or 1,) + shape if len(shape) == n else shape)
+    if len(dims) != n + 1:
+        sizes = {1: "L", 2: "H, W", 3: "T, H, W"}[n]
+        raise TypeError(f"input_shape must be ({sizes}), (C, {sizes}) or (N, C, {sizes}) for "
+                        f"{type(layer).__name__}, got {shape}")
+    c, *sizes_ = (int(d) for d in dims)
+    size = tuple(sizes_)
+    args: dict[str, Any] = dict(input_size=size, kernel_size=layer.kernel_size,
+                                stride=layer.stride, padding=layer.padding, mode=mode,
+                                in_channels=c, ceil_mode=False)
     problem = ""
     if mode in ("conv", "transposed"):
         args.update(dilation=layer.dilation, in_channels=expected, out_channels=layer.out_channels,
@@ -86,13 +95,13 @@ def layer_kwargs(layer: Any, shape: tuple[int, ...], input: Any) -> tuple[dict, 
         args.update(dilation=layer.dilation, ceil_mode=layer.ceil_mode)
     else:
         args.update(ceil_mode=layer.ceil_mode, count_include_pad=layer.count_include_pad,
-                    divisor_override=layer.divisor_override)
+                    divisor_override=getattr(layer, "divisor_override", None))
     if input is not None:
-        args["input"] = torch.as_tensor(input, dtype=torch.float32).reshape(c, h, w).tolist()
+        args["input"] = torch.as_tensor(input, dtype=torch.float32).reshape(c, *size).tolist()
     return args, problem
 
 
 def show(value: Any) -> str:
     if isinstance(value, (tuple, list)):
-        return str(value[0]) if value[0] == value[1] else f"{value[0]}, {value[1]}"
+        return str(value[0]) if len(set(value)) == 1 else ", ".join(map(str, value))
     return str(value)

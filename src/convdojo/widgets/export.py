@@ -75,7 +75,7 @@ class _Frames:
 
     def _value(self, d: ImageDraw.ImageDraw, c: int, y: int, x: int, px: int, py: int) -> None:
         if self.cs >= 18 and self.g.kind(y, x) != geo.OUTSIDE:
-            v = geo.value_at(self.g, self.w.input_values, c, y, x)
+            v = geo.value_at(self.g, self.w.plane_values, c, y, x)
             self._text(d, (px + self.cs / 2, py + self.cs / 2), fmt(v), fill="black", font=self.font, anchor="mm")
 
     def _origin(self, i: int) -> tuple[int, int]:

@@ -26,14 +26,26 @@ IntOrPair = Union[int, Sequence[int]]
 
 def pair(name: str, value: IntOrPair) -> Pair:
     """Accept an int or a pair of ints, like PyTorch's ``_pair``."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if isinstance(value, int):
-        return value, value
-    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2 \
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        return int(value[0]), int(value[1])
-    raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    a, b = per_axis(name, value, 2)
+    return a, b
+
+
+def per_axis(name: str, value: IntOrPair, n: int) -> tuple[int, ...]:
+    """One int per axis (``shapes.ntuple``), with the widget's wording of the error."""
+    try:
+        return shapes.ntuple(value, n, name)
+    except ValueError:
+        what = {1: "an int or a 1-tuple", 2: "an int or a pair of ints",
+                3: "an int or a triple of ints"}[n]
+        raise ValueError(f"{name} must be {what}, got {value!r}") from None
+
+
+def dims_of(input_size: IntOrPair) -> int:
+    """1, 2 or 3 spatial axes: (L,), (H, W) or (T, H, W); an int is a square (H, W)."""
+    if isinstance(input_size, Sequence) and not isinstance(input_size, str) \
+            and len(input_size) in (1, 2, 3):
+        return len(input_size)
+    return 2
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,8 @@ class Spec:
     padding_mode: str = "zeros"
     count_include_pad: bool = True
     divisor_override: Union[int, None] = None
+    dims: int = 2  # 1: (L,) drawn as one row; 3: (T, H, W), ``time`` holds the T axis
+    time: tuple = ()  # (T, kernel, stride, padding, dilation, output_padding) when dims == 3
 
     def to_json(self) -> dict:
         """Plain JSON view (tuples become lists)."""
@@ -72,31 +86,44 @@ def make_spec(input_size: IntOrPair, kernel_size: IntOrPair = 3, stride: Union[I
     """Check argument types and build a :class:`Spec`; raise ``ValueError`` with a reason."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
-    kernel = pair("kernel_size", kernel_size)
+    n = dims_of(input_size)
+    kernel = per_axis("kernel_size", kernel_size, n)
     # PyTorch's pooling layers default the stride to the kernel size.
     if stride is None:
         stride = kernel if mode.endswith("pool") else 1
-    strides = pair("stride", stride)
+    strides = per_axis("stride", stride, n)
     if isinstance(padding, str) and mode != "conv":
-        raise ValueError(f"padding={padding!r} exists only for Conv2d, not for mode {mode!r}; "
-                         "use an integer padding.")
-    pad: Union[str, Pair] = (0, 0) if padding == "valid" else \
-        padding if isinstance(padding, str) else pair("padding", padding)
-    dil = pair("dilation", dilation)
-    if mode == "avgpool" and dil != (1, 1):
-        raise ValueError(f"AvgPool2d has no dilation, got dilation={dilation!r}")
+        raise ValueError(f"padding={padding!r} exists only for Conv{n}d, not for mode "
+                         f"{mode!r}; use an integer padding.")
+    if padding == "valid":
+        padding = 0
+    pads: Union[str, tuple[int, ...]] = padding if isinstance(padding, str) else \
+        per_axis("padding", padding, n)
+    dil = per_axis("dilation", dilation, n)
+    if mode == "avgpool" and max(dil) != 1:
+        raise ValueError(f"AvgPool{n}d has no dilation, got dilation={dilation!r}")
     if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override < 1):
         raise ValueError(f"divisor_override must be a positive int or None, got {divisor_override!r}")
     if padding_mode not in PADDING_MODES:
         raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
+    ops = per_axis("output_padding", output_padding, n)
+    size = per_axis("input_size", input_size, n)
+    window = kernel if n == 2 else kernel[-2:] if n == 3 else (1,) + kernel
     if mode in ("conv", "transposed"):
-        shapes.conv_params(in_channels, out_channels, kernel, groups=groups)  # channel checks
+        shapes.conv_params(in_channels, out_channels, window, groups=groups)  # channel checks
     else:
-        shapes.conv_params(in_channels, in_channels, kernel)
+        shapes.conv_params(in_channels, in_channels, window)
         out_channels = in_channels  # pooling keeps every channel
-    return Spec(pair("input_size", input_size), kernel, strides, pad, dil, in_channels,
-                out_channels, mode, bool(ceil_mode), pair("output_padding", output_padding),
-                groups, padding_mode, bool(count_include_pad), divisor_override)
+    time: tuple = ()
+    if n == 3:  # T is drawn by a slider; the H×W plane as in 2-D
+        time = (size[0], kernel[0], strides[0],
+                pads if isinstance(pads, str) else pads[0], dil[0], ops[0])
+    # 1-D is drawn as a single row: an identity axis (1 pixel, kernel 1) in front of L.
+    plane = (lambda t, one: (one, t[0])) if n == 1 else (lambda t, one: (t[-2], t[-1]))
+    return Spec(plane(size, 1), plane(kernel, 1), plane(strides, 1),
+                pads if isinstance(pads, str) else plane(pads, 0), plane(dil, 1), in_channels,
+                out_channels, mode, bool(ceil_mode), plane(ops, 0), groups, padding_mode,
+                bool(count_include_pad), divisor_override, n, time)
 
 
 @dataclass(frozen=True)
@@ -174,16 +201,21 @@ class Axis:
 
 
 def _axis(spec: Spec, i: int) -> Axis:
-    """The window arithmetic of axis ``i`` (0 = rows, 1 = columns)."""
-    n, k, s, d = spec.input_size[i], spec.kernel_size[i], spec.stride[i], spec.dilation[i]
+    """The window arithmetic of axis ``i`` of the drawn plane (0 = rows, 1 = columns)."""
+    pad = spec.padding if isinstance(spec.padding, str) else spec.padding[i]
+    return axis_of(spec, spec.input_size[i], spec.kernel_size[i], spec.stride[i], pad,
+                   spec.dilation[i], spec.output_padding[i])
+
+
+def axis_of(spec: Spec, n: int, k: int, s: int, pad: Union[int, str], d: int, op: int) -> Axis:
+    """The window arithmetic of one axis with these numbers (the T axis of 3-D too)."""
     if spec.mode == "transposed":
-        p, op = spec.padding[i], spec.output_padding[i]
+        p = int(pad)
         out = shapes.conv_transpose_out(n, k, s, p, op, d)
         formula = shapes.conv_transpose_formula(n, k, s, p, op, d)
         edge = d * (k - 1) - p
         return Axis(n, k, d, 1, edge, edge + op, out, s, formula)
     if spec.mode == "conv":
-        pad = spec.padding if isinstance(spec.padding, str) else spec.padding[i]
         out = shapes.conv_out(n, k, s, pad, d)
         before, after = shapes.resolve_padding(pad, k, s, d)
         if spec.padding_mode in ("reflect", "circular") \
@@ -192,9 +224,11 @@ def _axis(spec: Spec, i: int) -> Axis:
             raise ValueError(f"padding_mode={spec.padding_mode!r} needs the padding ({max(before, after)}) "
                              f"to be {limit} the input size ({n}).")
         return Axis(n, k, d, s, before, after, out, 1, shapes.conv_formula(n, k, s, pad, d))
-    p = spec.padding[i]
+    p = int(pad)
     out = shapes.pool_out(n, k, s, p, d, spec.ceil_mode)
-    return Axis(n, k, d, s, p, p, out, 1, shapes.pool_formula(n, k, s, p, d, spec.ceil_mode))
+    formula = (shapes.avgpool_formula(n, k, s, p, spec.ceil_mode) if spec.mode == "avgpool"
+               else shapes.pool_formula(n, k, s, p, d, spec.ceil_mode))
+    return Axis(n, k, d, s, p, p, out, 1, formula)
 
 
 @dataclass(frozen=True)
@@ -204,10 +238,15 @@ class Geometry:
     spec: Spec
     rows: Axis
     cols: Axis
+    depth: Union[Axis, None] = None  # the T axis of a 3-D layer
 
     @property
-    def output_size(self) -> Pair:
-        return self.rows.out, self.cols.out
+    def output_size(self) -> tuple[int, ...]:
+        """(L_out,), (H_out, W_out) or (T_out, H_out, W_out), as torch computes it."""
+        if self.spec.dims == 1:
+            return (self.cols.out,)
+        plane = (self.rows.out, self.cols.out)
+        return (self.depth.out, *plane) if self.depth else plane
 
     @property
     def n_steps(self) -> int:
@@ -238,6 +277,10 @@ class Geometry:
 
     def formulas(self) -> list[str]:
         lines = [f"H_out = {self.rows.formula}", f"W_out = {self.cols.formula}"]
+        if self.spec.dims == 1:
+            lines = [f"L_out = {self.cols.formula}"]
+        elif self.depth:
+            lines.insert(0, f"T_out = {self.depth.formula}")
         if self.spec.padding == "same":
             for name, ax in (("rows", self.rows), ("cols", self.cols)):
                 if ax.pad_before != ax.pad_after:
@@ -249,7 +292,8 @@ class Geometry:
 
 def build(spec: Spec) -> Geometry:
     """Geometry of ``spec``; raises ``ValueError`` (from :mod:`convdojo.shapes`) if torch refuses it."""
-    return Geometry(spec, _axis(spec, 0), _axis(spec, 1))
+    depth = axis_of(spec, *spec.time) if spec.dims == 3 else None
+    return Geometry(spec, _axis(spec, 0), _axis(spec, 1), depth)
 
 
 def _span(taps: list[int]) -> str:
@@ -260,12 +304,18 @@ def _span(taps: list[int]) -> str:
     return f"{first}–{last}" + (f" every {step}" if step > 1 else "")
 
 
-def describe(geom: Geometry, step: int, out_channel: int = 0) -> str:
+def describe(geom: Geometry, step: int, out_channel: int = 0, frame: int = 0) -> str:
     """One-line caption of a frame, e.g. 'output (1, 2) = sum of input rows 2–4, cols 4–6 × kernel'."""
     oy, ox = geom.cell(step)
     spec = geom.spec
     where = f"rows {_span(geom.rows.taps(oy))}, cols {_span(geom.cols.taps(ox))}"
-    head = f"output ({oy}, {ox})" + (f" of channel {out_channel}" if spec.out_channels > 1 else "")
+    at = f"({oy}, {ox})"
+    if spec.dims == 1:
+        where, at = f"samples {_span(geom.cols.taps(ox))}", f"{ox}"
+    elif geom.depth is not None:
+        where = f"frames {_span(geom.depth.taps(frame))}, " + where
+        at = f"({frame}, {oy}, {ox})"
+    head = f"output {at}" + (f" of channel {out_channel}" if spec.out_channels > 1 else "")
     if spec.mode == "maxpool":
         return f"{head} = max of input {where}"
     if spec.mode == "avgpool":

@@ -37,14 +37,21 @@ function span(t) {
 
 export function describe(f, step) {
   const [oy, ox] = [Math.floor(step / f.out[1]), step % f.out[1]];
-  const where = `rows ${span(taps(f.rows, oy))}, cols ${span(taps(f.cols, ox))}`;
+  let where = `rows ${span(taps(f.rows, oy))}, cols ${span(taps(f.cols, ox))}`;
+  let at = `(${oy}, ${ox})`;
+  if (f.dims === 1) [where, at] = [`samples ${span(taps(f.cols, ox))}`, `${ox}`];
+  else if (f.depth) {
+    where = `frames ${span(taps(f.depth, f.depth_step))}, ${where}`;
+    at = `(${f.depth_step}, ${oy}, ${ox})`;
+  }
   const mode = f.spec.mode;
-  const head = `output (${oy}, ${ox})` + (f.spec.out_channels > 1 ? ` of channel ${f.out_channel}` : "");
+  const head = `output ${at}` + (f.spec.out_channels > 1 ? ` of channel ${f.out_channel}` : "");
   if (mode === "maxpool") return `${head} = max of input ${where}`;
   if (mode === "avgpool") return `${head} = mean of input ${where}`;
   const source = mode === "transposed" ? "zero-inserted input" : "input";
   const kern = mode === "transposed" ? "flipped kernel" : "kernel";
-  const over = f.channels.length > 1 ? ` over ${f.channels.length} channels` : "";
+  const n = f.in_channels_read ? f.in_channels_read.length : f.channels.length;
+  const over = n > 1 ? ` over ${n} channels` : "";
   return `${head} = sum${over} of ${source} ${where} × ${kern}`;
 }
 
@@ -58,12 +65,17 @@ export function arithmetic(f, step) {
     return { op: "max", inputs, total };
   }
   if (mode === "avgpool") {
+    // 3-D: one plane per frame read, each with its frame's kind (a padding frame counts
+    // only with count_include_pad); 1-D and 2-D: the one plane of this channel.
     const keep = f.spec.count_include_pad ? [INPUT, PAD] : [INPUT];
     let sum = 0, count = 0;
-    ty.forEach((y, a) => tx.forEach((x, b) => {
-      if (inputs[0][a][b] !== null) sum += inputs[0][a][b];
-      if (keep.includes(kind(f, y, x))) count += 1;
-    }));
+    inputs.forEach((plane, i) => {
+      const frameKind = f.plane_kinds ? f.plane_kinds[i] : INPUT;
+      ty.forEach((y, a) => tx.forEach((x, b) => {
+        if (plane[a][b] !== null) sum += plane[a][b];
+        if (keep.includes(Math.max(frameKind, kind(f, y, x)))) count += 1;
+      }));
+    });
     const divisor = f.spec.divisor_override || count;
     return { op: "mean", inputs, sum, divisor, total: sum / divisor };
   }
@@ -278,7 +290,13 @@ function render({ model, el: host }) {
   const slider = el("input", { type: "range", class: "sk-slider", min: 0, max: 0, value: 0, "aria-label": "step" });
   const bar = el("div", { class: "sk-slider-row", role: "toolbar", "aria-label": "playback" });
   bar.append(playBtn, stopBtn, repeatBtn, el("span", { "aria-hidden": "true" }, "step"), slider);
-  host.append(bar, root);
+  // 3-D: which output frame (T) is drawn; changing it asks Python for that frame's planes.
+  const depthSlider = el("input", { type: "range", class: "sk-depth", min: 0, max: 0, value: 0, "aria-label": "output frame" });
+  const depthLabel = el("span", { class: "sk-depth-label" }, "");
+  const depthRow = el("div", { class: "sk-slider-row sk-depth-row", hidden: "" });
+  depthRow.append(el("span", { "aria-hidden": "true" }, "frame"), depthSlider, depthLabel);
+  depthSlider.addEventListener("input", () => { model.set("depth_step", Number(depthSlider.value)); model.save_changes(); });
+  host.append(bar, depthRow, root);
   const reduce = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
   let view = null, parts = null, pending = false, current = 0, raf = 0, last = 0;
 
@@ -288,6 +306,12 @@ function render({ model, el: host }) {
     root.replaceChildren();
     view = null;
     const f = decode(model.get("frame")), err = model.get("error");
+    depthRow.hidden = !f.depth;
+    if (f.depth) {
+      depthSlider.max = f.depth.out - 1;
+      depthSlider.value = f.depth_step;
+      depthLabel.textContent = `output frame ${f.depth_step} of ${f.depth.out} (reads input frames ${span(taps(f.depth, f.depth_step))})`;
+    }
     if (err || !f.rows) {
       root.dataset.step = 0;
       root.dataset.nSteps = 0;

@@ -12,19 +12,22 @@ import ipywidgets
 import traitlets
 
 from . import geometry as geo
+from . import volume
 from .convert import json_numbers, layer_kwargs, norm, parse_control, shape_of, show
 
 _HERE = pathlib.Path(__file__).parent
 MAX_DRAWN = 96  # cells per axis; more would make an unreadable, slow SVG
 PARAMS = ("input_size", "kernel_size", "stride", "padding", "dilation", "in_channels",
           "out_channels", "mode", "ceil_mode", "output_padding", "groups", "padding_mode",
-          "count_include_pad", "divisor_override", "out_channel")
+          "count_include_pad", "divisor_override", "out_channel", "depth_step")
 _TEXT_CONTROLS = (("input_size", "size"), ("kernel_size", "kernel"), ("stride", "stride"),
                   ("padding", "padding"), ("dilation", "dilation"))
 
 
 class SlidingKernel(anywidget.AnyWidget):
-    """Animate a Conv2d / MaxPool2d / AvgPool2d / ConvTranspose2d window over an input."""
+    """Animate a Conv / MaxPool / AvgPool / ConvTranspose window over an input: 1-D for
+    ``input_size=(L,)`` (one row), 2-D for ``(H, W)``, 3-D for ``(T, H, W)`` (one output
+    frame at a time, chosen with ``depth_step`` or the frame slider)."""
 
     _esm = _HERE / "sliding_kernel.js"
     _css = _HERE / "sliding_kernel.css"
@@ -42,7 +45,7 @@ class SlidingKernel(anywidget.AnyWidget):
     # geometry.make_spec, so a bad one shows a readable reason instead of a TraitError.
     input_size = traitlets.Any((5, 5))
     kernel_size = traitlets.Any(3)
-    stride = traitlets.Any(1)
+    stride = traitlets.Any(None)  # None: 1 for convolutions, the kernel size for pooling
     padding = traitlets.Any(0)
     dilation = traitlets.Any(1)
     in_channels = traitlets.Any(1)
@@ -55,13 +58,15 @@ class SlidingKernel(anywidget.AnyWidget):
     count_include_pad = traitlets.Any(True)
     divisor_override = traitlets.Any(None)
     out_channel = traitlets.Any(0)  # which output channel the arithmetic panel explains
+    depth_step = traitlets.Any(0).tag(sync=True)  # 3-D: which output frame (T_out) is drawn
 
-    def __init__(self, input_size: Any = (5, 5), kernel_size: Any = 3, stride: Any = 1,
+    def __init__(self, input_size: Any = (5, 5), kernel_size: Any = 3, stride: Any = None,
                  padding: Any = 0, dilation: Any = 1, in_channels: int = 1, out_channels: int = 1,
                  mode: str = "conv", *, ceil_mode: bool = False, output_padding: Any = 0,
                  groups: int = 1, padding_mode: str = "zeros", count_include_pad: bool = True,
                  divisor_override: Union[int, None] = None, input: Any = None, weight: Any = None,
-                 bias: Any = None, out_channel: int = 0, interval: int = 500, seed: int = 0) -> None:
+                 bias: Any = None, out_channel: int = 0, depth_step: int = 0, interval: int = 500,
+                 seed: int = 0) -> None:
         self._ready = False
         self._syncing = False
         self._geom: Union[geo.Geometry, None] = None
@@ -78,7 +83,7 @@ class SlidingKernel(anywidget.AnyWidget):
                          out_channels=out_channels, mode=mode, ceil_mode=ceil_mode,
                          output_padding=output_padding, groups=groups, padding_mode=padding_mode,
                          count_include_pad=count_include_pad, divisor_override=divisor_override,
-                         out_channel=out_channel)
+                         out_channel=out_channel, depth_step=depth_step)
         self.interval = int(interval)
         self._build_controls()
         self._ready = True
@@ -91,13 +96,14 @@ class SlidingKernel(anywidget.AnyWidget):
         return self._geom
 
     @property
-    def output_size(self) -> Union[tuple[int, int], None]:
-        """(H_out, W_out), as torch computes it; None for a refused configuration."""
+    def output_size(self) -> Union[tuple[int, ...], None]:
+        """(L_out,), (H_out, W_out) or (T_out, H_out, W_out), as torch computes it; None for
+        a refused configuration."""
         return self._geom.output_size if self._geom else None
 
     @property
     def n_steps(self) -> int:
-        """Number of window positions (one per output cell)."""
+        """Number of window positions (one per output cell; of one output frame in 3-D)."""
         return self._geom.n_steps if self._geom else 0
 
     @property
@@ -108,15 +114,32 @@ class SlidingKernel(anywidget.AnyWidget):
     @property
     def caption(self) -> str:
         """The text description of the current frame (also shown under the drawing)."""
-        return geo.describe(self._geom, self.step, self.out_channel) if self.n_steps else self.error
+        if not self.n_steps:
+            return self.error
+        return geo.describe(self._geom, self.step, self.out_channel, self.depth_step)
 
     @property
     def arithmetic(self) -> Union[geo.CellArithmetic, None]:
-        """Inputs, weights, products and total of the current output cell."""
-        if not self.outputs:
+        """Inputs, weights, products and total of the current output cell (1-D and 2-D;
+        a 3-D cell's value is ``outputs[step]``, its frames are summed)."""
+        if not self.outputs or self._geom is None or self._geom.depth is not None:
             return None
-        return geo.cell_arithmetic(self._geom, self.input_values, self.weight, self.bias,
+        spec = self._geom.spec
+        return geo.cell_arithmetic(self._geom, volume.as_plane_values(spec, self.input_values),
+                                   volume.as_plane_weight(spec, self.weight), self.bias,
                                    self.step, self.out_channel)
+
+    @property
+    def plane_values(self) -> list:
+        """Per input channel, the plane the drawing shows: (1, L) in 1-D, (H, W) in 2-D, and
+        in 3-D the first input frame the current output frame reads."""
+        if self._geom is None or not self.input_values:
+            return []
+        spec = self._geom.spec
+        if self._geom.depth is None:
+            return volume.as_plane_values(spec, self.input_values)
+        planes = volume.frame_planes(self._geom, self.input_values, self.depth_step).values
+        return planes[0] if planes else []
 
     @property
     def ui(self) -> ipywidgets.VBox:
@@ -129,7 +152,8 @@ class SlidingKernel(anywidget.AnyWidget):
     @classmethod
     def from_layer(cls, layer: Any, input_shape: Sequence[int], *, input: Any = None,
                    **kwargs: Any) -> "SlidingKernel":
-        """Show a student's ``nn.Conv2d``, ``MaxPool2d``, ``AvgPool2d`` or ``ConvTranspose2d``."""
+        """Show a student's ``nn.Conv1d/2d/3d``, ``MaxPool``, ``AvgPool`` or ``ConvTranspose``
+        layer; ``input_shape`` is (N, C, *sizes), (C, *sizes) or the sizes alone."""
         args, problem = layer_kwargs(layer, tuple(input_shape), input)
         widget = cls(**{**args, **kwargs})
         if problem:
@@ -170,19 +194,21 @@ class SlidingKernel(anywidget.AnyWidget):
     def _numbers(self, spec: geo.Spec) -> None:
         """Keep given input/weights/bias when they fit ``spec``; otherwise small integers."""
         rng = random.Random(self._seed)
-        c, (h, w), (kh, kw) = spec.in_channels, spec.input_size, spec.kernel_size
+        c = spec.in_channels
+        sizes = {1: spec.input_size[1:], 2: spec.input_size,
+                 3: (spec.time[0],) + spec.input_size if spec.time else ()}[spec.dims]
+        kernel = {1: spec.kernel_size[1:], 2: spec.kernel_size,
+                  3: (spec.time[1],) + spec.kernel_size if spec.time else ()}[spec.dims]
         given = self._given
-        self.input_values = given["input"] if shape_of(given["input"]) == (c, h, w) else \
-            [[[rng.randint(0, 9) for _ in range(w)] for _ in range(h)] for _ in range(c)]
+        self.input_values = given["input"] if shape_of(given["input"]) == (c, *sizes) else \
+            _random(rng, (c, *sizes), 0, 9)
         if spec.mode.endswith("pool"):
             self.weight, self.bias = None, None
             return
         wshape = ((spec.out_channels, c // spec.groups) if spec.mode == "conv"
-                  else (c, spec.out_channels // spec.groups)) + (kh, kw)
+                  else (c, spec.out_channels // spec.groups)) + tuple(kernel)
         fits = shape_of(given["weight"]) == wshape
-        self.weight = given["weight"] if fits else [[[[rng.randint(-1, 2) for _ in range(kw)]
-                                                      for _ in range(kh)] for _ in range(wshape[1])]
-                                                    for _ in range(wshape[0])]
+        self.weight = given["weight"] if fits else _random(rng, wshape, -1, 2)
         self.bias = given["bias"] if fits and shape_of(given["bias"]) == (spec.out_channels,) else None
 
     def _fail(self, message: str) -> None:
@@ -201,6 +227,10 @@ class SlidingKernel(anywidget.AnyWidget):
             oc = self.out_channel
             if not isinstance(oc, int) or isinstance(oc, bool) or not 0 <= oc < spec.out_channels:
                 raise ValueError(f"out_channel must be an int in 0..{spec.out_channels - 1}, got {oc!r}")
+            t, frames = self.depth_step, geom.depth.out if geom.depth else 1
+            if not isinstance(t, int) or isinstance(t, bool) or not 0 <= t < frames:
+                raise ValueError(f"depth_step must be an int in 0..{frames - 1} (the output "
+                                 f"frames), got {t!r}")
         except ValueError as exc:  # torch would refuse this layer: show why, no traceback
             self._fail(str(exc))
             return
@@ -213,11 +243,12 @@ class SlidingKernel(anywidget.AnyWidget):
         self._sync_controls()
 
     def _frame(self, geom: geo.Geometry) -> dict:
-        spec, oc = geom.spec, self.out_channel
+        spec, oc = geom.spec, self.out_channel  # "out" below: the drawn plane's (rows, cols)
         chans = geo.channels_for(spec, oc)
         frame: dict[str, Any] = {
-            "spec": spec.to_json(), "out": list(geom.output_size), "n_steps": geom.n_steps,
+            "spec": spec.to_json(), "out": [geom.rows.out, geom.cols.out], "n_steps": geom.n_steps,
             "formulas": geom.formulas(), "out_channel": oc, "channels": chans,
+            "dims": spec.dims,
         }
         drawn = (geom.rows.hi - geom.rows.lo, geom.cols.hi - geom.cols.lo)
         if max(drawn) > MAX_DRAWN:  # output_size and n_steps still hold; the numbers are skipped
@@ -228,11 +259,28 @@ class SlidingKernel(anywidget.AnyWidget):
             return frame
         self._numbers(spec)
         pm = spec.padding_mode
-        self.outputs = [geo.cell_arithmetic(geom, self.input_values, self.weight, self.bias, s, oc).total
-                        for s in range(geom.n_steps)]
+        values = volume.as_plane_values(spec, self.input_values)
+        weight = volume.as_plane_weight(spec, self.weight)
+        if geom.depth is not None:  # 3-D: the frames this output frame reads, as planes
+            t = self.depth_step
+            planes = volume.frame_planes(geom, self.input_values, t)
+            self.outputs = [volume.output_at(geom, self.input_values, self.weight, self.bias, s,
+                                             oc, t) for s in range(geom.n_steps)]
+            drawn = [p[c] for p in planes.values for c in chans]
+            kernels = [k for tap in planes.taps for k in geo.kernels_for(
+                spec, volume._frame_weight(spec, self.weight, tap), oc)] if self.weight else []
+            # The drawing's "channels" are its planes: one per (frame read, channel).
+            frame.update(depth=geom.depth.to_json(pm), depth_step=t, frames=planes.frames,
+                         plane_kinds=[k for k in planes.kinds for _ in chans],
+                         in_channels_read=chans,
+                         channels=[f"{c}, frame {x}" for x in planes.frames for c in chans])
+        else:
+            self.outputs = [geo.cell_arithmetic(geom, values, weight, self.bias, s, oc).total
+                            for s in range(geom.n_steps)]
+            drawn = [values[c] for c in chans]
+            kernels = geo.kernels_for(spec, weight, oc) if weight else []
         frame.update(rows=geom.rows.to_json(pm), cols=geom.cols.to_json(pm), **json_numbers({
-            "values": [self.input_values[c] for c in chans],
-            "kernels": geo.kernels_for(spec, self.weight, oc) if self.weight else [],
+            "values": drawn, "kernels": kernels,
             "bias": float(self.bias[oc]) if self.bias else 0.0, "outputs": self.outputs}))
         return frame
 
@@ -253,6 +301,10 @@ class SlidingKernel(anywidget.AnyWidget):
         row = ipywidgets.HBox(list(self.controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap"))
         self._ui = ipywidgets.VBox([row, self])
 
+    def _effective_stride(self) -> Any:
+        """stride=None means 1 for a convolution and the kernel size for a pooling layer."""
+        return self.kernel_size if str(self.mode).endswith("pool") else 1
+
     def _on_control(self, name: str, value: Any) -> None:
         if self._syncing:
             return
@@ -271,11 +323,14 @@ class SlidingKernel(anywidget.AnyWidget):
             return
         self._syncing = True
         try:
+            n = geo.dims_of(self.input_size)
             for name, control in self.controls.items():
                 value = getattr(self, name)
+                if value is None and name == "stride":  # the default: what the layer uses
+                    value = self._effective_stride()
                 if name in dict(_TEXT_CONTROLS):
                     try:
-                        same = norm(parse_control(name, control.value)) == norm(value)
+                        same = norm(parse_control(name, control.value), n) == norm(value, n)
                     except ValueError:
                         same = False
                     if not same and not self.error.startswith("could not read"):
@@ -284,3 +339,10 @@ class SlidingKernel(anywidget.AnyWidget):
                     control.value = value
         finally:
             self._syncing = False
+
+
+def _random(rng: random.Random, shape: Sequence[int], low: int, high: int) -> Any:
+    """Nested lists of small random integers of ``shape``."""
+    if not shape:
+        return rng.randint(low, high)
+    return [_random(rng, shape[1:], low, high) for _ in range(shape[0])]

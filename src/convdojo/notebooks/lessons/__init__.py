@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..lesson import Lesson
 from .conv_computes import LESSON as CONV_COMPUTES
+from .beyond_2d import LESSON as BEYOND_2D
 from .conv_shapes import LESSON as CONV_SHAPES
 from .modern_convs import LESSON as MODERN_CONVS
 from .pooling import LESSON as POOLING
@@ -11,6 +12,6 @@ from .shape_quiz import LESSON as SHAPE_QUIZ
 from .stacking import LESSON as STACKING
 
 LESSONS: tuple[Lesson, ...] = (CONV_SHAPES, POOLING, MODERN_CONVS, STACKING, SHAPE_QUIZ,
-                              CONV_COMPUTES)
+                              CONV_COMPUTES, BEYOND_2D)
 
 __all__ = ["LESSONS"]
