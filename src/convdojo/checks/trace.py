@@ -19,7 +19,8 @@ from ..templates import DownBlock
 from .explain import _spatial
 from .structure import type_name
 
-__all__ = ["Trail", "Stop", "walk", "why_it_fails", "shape_story", "has_templates"]
+__all__ = ["Trail", "Stop", "walk", "why_it_fails", "shape_story", "has_templates",
+           "explain_layer"]
 
 _SAME = (nn.ReLU, nn.Identity, nn.Dropout, nn.Sigmoid, nn.Tanh, nn.LeakyReLU)
 _SPATIAL = (nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
@@ -152,3 +153,15 @@ def shape_story(model: nn.Module, containers: tuple[type, ...], shape: Shape) ->
     except (Stop, LookupError):
         pass
     return f"Shapes through your layers: {trail.story()}." if trail.lines else ""
+
+
+def explain_layer(layer: nn.Module, shape: Shape) -> str | None:
+    """Why one layer cannot take ``shape``, with the formula and numbers; None if the
+    formulas see no problem or do not know the layer."""
+    try:
+        _leaf(layer, tuple(shape), Trail())
+    except Stop as stop:
+        return stop.detail
+    except LookupError:
+        return None
+    return None
