@@ -5,10 +5,11 @@ from __future__ import annotations
 from ..lesson import Lesson
 from .conv_shapes import LESSON as CONV_SHAPES
 from .modern_convs import LESSON as MODERN_CONVS
+from .networks import LESSON as NETWORKS
 from .pooling import LESSON as POOLING
 from .shape_quiz import LESSON as SHAPE_QUIZ
 from .stacking import LESSON as STACKING
 
-LESSONS: tuple[Lesson, ...] = (CONV_SHAPES, POOLING, MODERN_CONVS, STACKING, SHAPE_QUIZ)
+LESSONS: tuple[Lesson, ...] = (CONV_SHAPES, POOLING, MODERN_CONVS, STACKING, SHAPE_QUIZ, NETWORKS)
 
 __all__ = ["LESSONS"]
