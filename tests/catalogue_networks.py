@@ -5,6 +5,8 @@ Each exercise: its correct answers in several forms, then (answer, words, points
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +16,7 @@ import torch
 from torch import nn
 
 from convdojo import shapes
-from convdojo.specs import networks
+from convdojo.specs import networks, project
 
 
 def _run(source: str, name: str) -> Any:
@@ -136,3 +138,63 @@ CASES: dict[str, tuple[list[Callable[[], Any]], list[tuple[Callable[[], Any], li
         (_fixed("nn.Linear(64, 10)", "nn.Linear(64, 100)"), ["expected 10, got 100"], 0.37),
     ]),
 }
+
+
+# --- mini_project ---------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _trained_reference() -> nn.Sequential:
+    """The reference design, trained briefly (8000 glyphs, 5 epochs: a few CPU seconds)."""
+    from convdojo import glyphs
+
+    torch.manual_seed(0)
+    model = _run(project.mini_project.solution, "model")
+    images, labels = glyphs.make(8000, seed=0)
+    glyphs.fit(model, images, labels, epochs=5, verbose=False)
+    return model
+
+
+def trained() -> nn.Sequential:
+    return copy.deepcopy(_trained_reference())
+
+
+def trained_named() -> nn.Sequential:
+    """The same trained layers, named."""
+    ref = trained()
+    named = nn.Sequential(OrderedDict((f"layer{i}", m) for i, m in enumerate(ref)))
+    return named
+
+
+def _identity_head(width: int, bias: torch.Tensor | None = None) -> list[nn.Module]:
+    """Linear(5, width) then Linear(width, 5) that together change nothing (no ReLU)."""
+    up, down = nn.Linear(5, width), nn.Linear(width, 5)
+    with torch.no_grad():
+        up.weight.zero_()
+        up.weight[:5].copy_(torch.eye(5))
+        up.bias.zero_()
+        down.weight.zero_()
+        down.weight[:, :5].copy_(torch.eye(5))
+        down.bias.copy_(bias if bias is not None else torch.zeros(5))
+    return [up, down]
+
+
+def over_budget() -> nn.Sequential:
+    return nn.Sequential(*trained(), *_identity_head(500))
+
+
+def never_cross() -> nn.Sequential:
+    """Never answers 'cross': about a fifth of the glyphs wrong."""
+    return nn.Sequential(*trained(), *_identity_head(5, torch.tensor([0, 0, 0, 0, -1e4])))
+
+
+CASES["mini_project"] = ([trained, trained_named], [
+    (lambda: _run(project.mini_project.solution, "model"),
+     ["below every band", "Confusion matrix"], 0),
+    (over_budget, ["10,358 parameters: over the budget of 5,000",
+                   "halved since the network is over its parameter budget"], 2.5),
+    (never_cross, ["in the band from 70%: 50 % of the points", "Confusion matrix"], 2.5),
+    (lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.Linear(100, 5)),
+     ["cannot classify a batch", "receives 784 features"], 0),
+    (lambda: nn.Sequential(nn.Flatten(), nn.Linear(256, 5), nn.Softmax(dim=1)),
+     ["nn.Softmax is not allowed here"], 0),
+])

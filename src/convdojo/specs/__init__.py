@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from . import conv_shapes, modern_convs, networks, pooling, shape_quiz, stacking
+from . import conv_shapes, modern_convs, networks, pooling, project, shape_quiz, stacking
 from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, Spec, ValueSpec,
                     Variant, WrittenSpec)
 from .rules import RAISES, Rule
@@ -15,7 +15,7 @@ __all__ = [
     "Spec", "ValueSpec", "Variant", "WrittenSpec", "RAISES", "Rule",
 ]
 
-_MODULES = (conv_shapes, pooling, modern_convs, stacking, shape_quiz, networks)
+_MODULES = (conv_shapes, pooling, modern_convs, stacking, shape_quiz, networks, project)
 
 
 class UnknownExercise(KeyError):
