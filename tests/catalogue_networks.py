@@ -142,16 +142,19 @@ CASES: dict[str, tuple[list[Callable[[], Any]], list[tuple[Callable[[], Any], li
 
 # --- mini_project ---------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=1)
-def _trained_reference() -> nn.Sequential:
-    """The reference design, trained briefly (8000 glyphs, 5 epochs: a few CPU seconds)."""
+def train_briefly(model: nn.Module) -> nn.Module:
+    """The reduced training (8000 glyphs, 5 epochs: a few CPU seconds; the notebook runs 12)."""
     from convdojo import glyphs
 
-    torch.manual_seed(0)
-    model = _run(project.mini_project.solution, "model")
     images, labels = glyphs.make(8000, seed=0)
     glyphs.fit(model, images, labels, epochs=5, verbose=False)
     return model
+
+
+@functools.lru_cache(maxsize=1)
+def _trained_reference() -> nn.Sequential:
+    torch.manual_seed(0)
+    return train_briefly(_run(project.mini_project.solution, "model"))
 
 
 def trained() -> nn.Sequential:

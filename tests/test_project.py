@@ -1,0 +1,116 @@
+"""The mini-project: glyphs from a seed, the weights file, the grader's images and its cost."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from catalogue_networks import trained
+from convdojo import check, course_secret, glyphs
+from convdojo.checks import policy
+from convdojo.checks.project import grade_seed
+from convdojo.specs.project import EPILOGUE, WEIGHTS_FILE, mini_project
+
+
+def test_glyphs_are_reproducible_and_cover_every_class() -> None:
+    x, y = glyphs.make(500, seed=3)
+    assert x.shape == (500, 1, 16, 16) and x.dtype == torch.float32 and y.dtype == torch.int64
+    x2, y2 = glyphs.make(500, seed=3)
+    assert torch.equal(x, x2) and torch.equal(y, y2)
+    x3, _ = glyphs.make(500, seed=4)
+    assert not torch.equal(x, x3)
+    assert set(y.tolist()) == set(range(len(glyphs.CLASSES)))
+
+
+@pytest.mark.parametrize("n", [0, -3, 2.5, True])
+def test_glyphs_refuse_a_bad_count(n) -> None:
+    with pytest.raises(ValueError, match="positive whole number"):
+        glyphs.make(n, seed=0)
+
+
+def test_the_grader_draws_from_the_course_secret(monkeypatch) -> None:
+    monkeypatch.delenv(course_secret.ENV, raising=False)
+    fixed = grade_seed(mini_project)
+    monkeypatch.setenv(course_secret.ENV, "a course key")
+    secret = grade_seed(mini_project)
+    assert fixed != secret and mini_project.public_seed not in (fixed, secret)
+    monkeypatch.setenv(course_secret.ENV, "another course key")
+    assert grade_seed(mini_project) != secret
+
+
+@pytest.mark.parametrize("accuracy,fraction", [
+    (1.0, 1.0), (0.92, 1.0), (0.9199, 0.75), (0.85, 0.75), (0.7, 0.5), (0.45, 0.25),
+    (0.449, 0.0), (0.2, 0.0)])
+def test_accuracy_bands(accuracy: float, fraction: float) -> None:
+    assert policy.band(accuracy) == fraction
+
+
+def test_the_reduced_reference_earns_full_marks_and_reports_its_matrix() -> None:
+    result = check("mini_project", trained(), hidden=True, device="cpu")
+    assert result.passed and result.score == 5
+    text = "\n".join(result.feedback)
+    assert "4,853 parameters, within the budget of 5,000" in text
+    assert "grader's glyphs" in text and "true \\ predicted" in text
+    # five rows of counts that add up to the grader's 1000 images
+    rows = [line.split()[1:] for line in result.feedback if line.split()[:1]
+            and line.split()[0] in glyphs.CLASSES]
+    assert len(rows) == 5 and sum(int(n) for row in rows for n in row) == 1000
+
+
+def test_a_grading_check_costs_well_under_a_second() -> None:
+    model = trained()
+    check("mini_project", model, hidden=True, device="cpu")  # warm, as a checker process is
+    start = time.perf_counter()
+    check("mini_project", model, hidden=True, device="cpu")
+    assert time.perf_counter() - start < 1.0
+
+
+class _Glyphs:
+    """glyphs with a fit that only counts its calls (training is tested above)."""
+
+    def __init__(self) -> None:
+        self.fits = 0
+
+    def fit(self, model, images, labels):
+        self.fits += 1
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(0.5)  # "trained": different from the initial weights
+        return "fitted"
+
+
+def _run_answer_cell(namespace: dict) -> None:
+    exec(mini_project.solution + "\n" + EPILOGUE, namespace)  # noqa: S102
+
+
+def test_the_answer_cell_trains_once_saves_plain_arrays_then_loads(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    fake = _Glyphs()
+    ns = {"nn": nn, "np": np, "torch": torch, "os": os, "glyphs": fake,
+          "x_train": None, "y_train": None}
+    _run_answer_cell(ns)
+    assert fake.fits == 1 and (tmp_path / WEIGHTS_FILE).exists()
+    saved = np.load(tmp_path / WEIGHTS_FILE, allow_pickle=False)  # plain arrays only
+    first = {k: v.clone() for k, v in ns["model"].state_dict().items()}
+    assert sorted(saved.files) == sorted(first)
+    _run_answer_cell(ns)  # the grading run: a fresh network, the saved weights, no training
+    assert fake.fits == 1
+    for key, value in ns["model"].state_dict().items():
+        assert torch.equal(value, first[key]), key
+
+
+def test_a_network_changed_after_saving_says_so(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    ns = {"nn": nn, "np": np, "torch": torch, "os": os, "glyphs": _Glyphs(),
+          "x_train": None, "y_train": None}
+    _run_answer_cell(ns)
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        exec(mini_project.solution.replace("Linear(24, 5)", "Linear(24, 5), nn.ReLU(), "
+                                           "nn.Linear(5, 5)").replace("nn.Conv2d(16, 24",
+                                                                      "nn.Conv2d(16, 20")
+             .replace("Linear(24", "Linear(20") + "\n" + EPILOGUE, ns)
