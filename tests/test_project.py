@@ -85,7 +85,7 @@ class _Glyphs:
 
 
 def _run_answer_cell(namespace: dict) -> None:
-    exec(mini_project.solution + "\n" + EPILOGUE, namespace)  # noqa: S102
+    exec(mini_project.solution + "\n" + EPILOGUE, namespace)
 
 
 def test_the_answer_cell_trains_once_saves_plain_arrays_then_loads(tmp_path, monkeypatch) -> None:
