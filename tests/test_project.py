@@ -73,6 +73,8 @@ def test_a_grading_check_costs_well_under_a_second() -> None:
 class _Glyphs:
     """glyphs with a fit that only counts its calls (training is tested above)."""
 
+    CLASSES = glyphs.CLASSES
+
     def __init__(self) -> None:
         self.fits = 0
 
@@ -114,3 +116,14 @@ def test_a_network_changed_after_saving_says_so(tmp_path, monkeypatch) -> None:
                                            "nn.Linear(5, 5)").replace("nn.Conv2d(16, 24",
                                                                       "nn.Conv2d(16, 20")
              .replace("Linear(24", "Linear(20") + "\n" + EPILOGUE, ns)
+
+
+def test_under_the_graders_stand_in_a_missing_file_is_said_not_trained(tmp_path,
+                                                                      monkeypatch) -> None:
+    from convdojo.grade.sandbox_stub import convdojo as stand_in
+
+    monkeypatch.chdir(tmp_path)
+    ns = {"nn": nn, "np": np, "torch": torch, "os": os, "glyphs": stand_in.glyphs}
+    with pytest.raises(FileNotFoundError, match="the grader does not train"):
+        _run_answer_cell(ns)
+    assert not (tmp_path / WEIGHTS_FILE).exists()

@@ -4,11 +4,11 @@ How the trained weights reach the grader without retraining (README "The mini-pr
 the answer cell builds the network, then its ``epilogue`` loads ``glyphs_weights.npz``
 if it exists and otherwise trains (``convdojo.glyphs.fit``, under a minute) and saves it,
 plain arrays only (``np.savez``; loaded with ``allow_pickle=False``). The file is
-submitted with the notebook. When grading, the notebook runs as usual: the weights load,
-and inside the sandbox ``fit`` is the stand-in's no-op, so a missing file costs accuracy,
-never time. The sandbox exports the trained network as plain data like every layer
-answer; ``convdojo.checks.project`` rebuilds it and measures it on images drawn from the
-course secret.
+submitted with the notebook. When grading, the notebook runs as usual and the weights
+load; where the file is missing, the sandbox's stand-in glyphs make the cell say so
+(it never trains there). The sandbox exports the trained network as plain data like
+every layer answer; ``convdojo.checks.project`` rebuilds it and measures it on images
+drawn from the course secret.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ if model is not None and os.path.exists("{WEIGHTS_FILE}"):
     saved = np.load("{WEIGHTS_FILE}", allow_pickle=False)
     model.load_state_dict({{k: torch.from_numpy(saved[k]) for k in saved.files}})
     model.eval()
+elif model is not None and not isinstance(glyphs.CLASSES, tuple):  # the grader's stand-in
+    raise FileNotFoundError("{WEIGHTS_FILE} is not next to the notebook: the grader does not "
+                            "train. Run this cell in JupyterLab and submit the file.")
 elif model is not None:
     print(glyphs.fit(model, x_train, y_train))
     np.savez("{WEIGHTS_FILE}", **{{k: v.numpy() for k, v in model.state_dict().items()}})"""
