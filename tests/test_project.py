@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -11,6 +12,7 @@ import torch
 from torch import nn
 
 from catalogue_networks import trained
+from notebook_utils import ROOT
 from convdojo import check, course_secret, glyphs
 from convdojo.checks import policy
 from convdojo.checks.project import grade_seed
@@ -127,3 +129,60 @@ def test_under_the_graders_stand_in_a_missing_file_is_said_not_trained(tmp_path,
     with pytest.raises(FileNotFoundError, match="the grader does not train"):
         _run_answer_cell(ns)
     assert not (tmp_path / WEIGHTS_FILE).exists()
+
+
+# --- the weights reach the sandbox (convdojo grade, validate, pytest autograder) ----------
+
+def _save(model: nn.Module, path) -> None:
+    np.savez(path, **{k: v.numpy() for k, v in model.state_dict().items()})
+
+
+def test_side_files_go_inside_the_notebook_and_nothing_else(tmp_path, monkeypatch) -> None:
+    from convdojo.grade import side_files
+
+    notebook = (ROOT / "solutions" / "mini_project" / "mini_project.ipynb").read_bytes()
+    assert side_files.declared("mini_project") == (WEIGHTS_FILE,)
+    assert side_files.declared("networks") == ()
+    assert side_files.bundle(notebook, tmp_path, "mini_project") == notebook  # no file yet
+    (tmp_path / "elsewhere.npz").write_bytes(b"x")
+    (tmp_path / WEIGHTS_FILE).symlink_to(tmp_path / "elsewhere.npz")
+    assert side_files.bundle(notebook, tmp_path, "mini_project") == notebook  # not followed
+    (tmp_path / WEIGHTS_FILE).unlink()
+    (tmp_path / WEIGHTS_FILE).write_bytes(b"\0" * (side_files.MAX_SIDE + 1))
+    assert side_files.bundle(notebook, tmp_path, "mini_project") == notebook  # too large
+    _save(trained(), tmp_path / WEIGHTS_FILE)
+    bundled = side_files.bundle(notebook, tmp_path, "mini_project")
+    cells = json.loads(bundled)["cells"]
+    original = json.loads(notebook)["cells"]
+    assert len(cells) == len(original)  # every cell keeps its number
+    setup = "".join(original[0]["source"])
+    assert cells[0]["source"].startswith(setup)
+    sandbox = tmp_path / "scratch"
+    sandbox.mkdir()
+    monkeypatch.chdir(sandbox)  # the sandbox's working directory
+    exec(cells[0]["source"][len(setup):], {})
+    assert (sandbox / WEIGHTS_FILE).read_bytes() == (tmp_path / WEIGHTS_FILE).read_bytes()
+
+
+def test_convdojo_grade_grades_the_submitted_weights_without_training(tmp_path) -> None:
+    from convdojo.grade import grade_batch
+
+    source = ROOT / "solutions" / "mini_project" / "mini_project.ipynb"
+    submitted = tmp_path / "submitted"
+    for student, model in (("with_weights", trained()), ("without", None)):
+        folder = submitted / student / "mini_project"
+        folder.mkdir(parents=True)
+        (folder / "mini_project.ipynb").write_bytes(source.read_bytes())
+        if model is not None:
+            _save(model, folder / WEIGHTS_FILE)
+    start = time.perf_counter()
+    grade_batch(submitted, assignment="mini_project", out=tmp_path / "out", workers=1,
+                timeout=30)
+    took = time.perf_counter() - start
+    data = json.loads((tmp_path / "out" / "grades.json").read_text())
+    got = {s["student_id"]: {e["exercise_id"]: e for e in s["exercises"]}
+           for s in data["students"]}
+    assert got["with_weights"]["mini_project"]["score"] == 5
+    assert got["without"]["mini_project"]["score"] == 0
+    assert "the grader does not train" in " ".join(got["without"]["mini_project"]["feedback"])
+    assert took < 60  # no training: a sandbox start and two quick notebooks
