@@ -4,9 +4,10 @@ How the trained weights reach the grader without retraining (README "The mini-pr
 the answer cell builds the network, then its ``epilogue`` loads ``glyphs_weights.npz``
 if it exists and otherwise trains (``convdojo.glyphs.fit``, under a minute) and saves it,
 plain arrays only (``np.savez``; loaded with ``allow_pickle=False``). The file is
-submitted with the notebook. When grading, the notebook runs as usual and the weights
-load; where the file is missing, the sandbox's stand-in glyphs make the cell say so
-(it never trains there). The sandbox exports the trained network as plain data like
+submitted with the notebook; the sandbox gets it inside the notebook
+(``convdojo.grade.side_files``). When grading, the notebook runs as usual and the weights
+load; where the file is missing, the sandbox's stand-in glyphs make the cell say so (it
+never trains there). The sandbox exports the trained network as plain data like
 every layer answer; ``convdojo.checks.project`` rebuilds it and measures it on images
 drawn from the course secret.
 """
