@@ -79,8 +79,8 @@ def inspect(path: str | Path) -> Inspection:
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder, not a notebook")
     insp = inspect_bytes(path.read_bytes(), path)
-    if insp.assignment and insp.cells is not None:  # the files it takes beside the notebook
-        from .grade import side_files
+    if insp.assignment and insp.ok:  # the files it takes beside the notebook (reading the
+        from .grade import side_files  # specs imports torch: only for a notebook to grade
 
         insp.data = side_files.bundle(insp.data, path.parent, insp.assignment)
     return insp

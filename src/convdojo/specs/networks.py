@@ -11,6 +11,7 @@ from typing import Any
 from torch import nn
 
 from .. import counting, shapes
+from ..exercise_code import BROKEN_NETWORK
 from ..vocab import pair
 from .answers import plain, same_count
 from .extras import ExtraLayerSpec, ModelCheck, key_is
@@ -201,15 +202,8 @@ activation_memory = ValueSpec(
 
 # --- the broken network -----------------------------------------------------------------
 
-BROKEN = """\
-net = nn.Sequential(
-    nn.Conv2d(3, 16, kernel_size=3, padding=1), nn.ReLU(),             # 3 -> 16 channels
-    nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1), nn.ReLU(),  # 16 -> 32, H/2
-    nn.Conv2d(16, 64, kernel_size=3, stride=2, padding=1), nn.ReLU(),  # 32 -> 64, H/4
-    nn.Conv2d(64, 64, kernel_size=3, padding=1), nn.ReLU(),            # 64 -> 64
-    nn.AdaptiveAvgPool2d(1), nn.Flatten(),                             # one value per channel
-    nn.Linear(64, 10),                                                 # 10 class scores
-)"""
+# The network the student fixes: shown by the prompt and the lesson (one text).
+BROKEN = BROKEN_NETWORK
 
 # (type, in/out channels or features, kernel, stride, padding) of the six weighted or
 # shape-changing layers of the intended network, ReLUs aside.

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from torch import nn
 
+from ..exercise_code import WEIGHTS_FILE
 from ..glyphs import CLASSES, SIZE
 from .model import Assignment, ProjectSpec, WrittenSpec
 
-WEIGHTS_FILE = "glyphs_weights.npz"
 BUDGET = 5000
 
 EPILOGUE = f"""\

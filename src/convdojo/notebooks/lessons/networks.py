@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...specs.networks import BROKEN
+from ...exercise_code import BROKEN_NETWORK as BROKEN
 from ..lesson import Code, Lesson, Task, Text, Written
 
 IMPORTS = """\

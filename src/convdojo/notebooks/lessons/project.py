@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...exercise_code import WEIGHTS_FILE
 from ..lesson import Code, Lesson, Task, Text, Written
 
 IMPORTS = """\
@@ -53,12 +54,12 @@ before training it: the trace shows each layer's parameters and MACs."""),
 convdojo.trace(nn.Sequential(nn.Flatten(), nn.Linear(16 * 16, 5)), (1, 1, 16, 16))"""),
         Task("mini_project"),
         Written("what_it_confuses"),
-        Text("wrap_up", """
+        Text("wrap_up", f"""
 ## Wrap-up
 
 - A network is judged on data it has not seen: the validation glyphs in the self-check,
   the grader's own glyphs in the grade.
 - Parameters are not the only cost: trace the network to see its MACs too.
-- Submit `glyphs_weights.npz` with the notebook; the grader loads it and never trains."""),
+- Submit `{WEIGHTS_FILE}` with the notebook; the grader loads it and never trains."""),
     ),
 )
