@@ -133,3 +133,39 @@ def test_renders_as_text_markdown_and_html() -> None:
 def test_bad_arguments_say_what_to_pass(model, shape, words) -> None:
     with pytest.raises((TypeError, ValueError), match=words):
         convdojo.trace(model, shape)
+
+
+# --- the counted references of the compute exercises ---------------------------------------
+
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from convdojo.specs import networks  # noqa: E402
+
+
+@pytest.mark.parametrize("args,kwargs,hidden", networks.conv_macs.cases)
+def test_conv_macs_reference_is_what_torch_counts_on_a_real_layer(args, kwargs, hidden) -> None:
+    cin, cout, k, size = args
+    h, w = (size, size) if isinstance(size, int) else size
+    layer = nn.Conv2d(cin, cout, k, kwargs.get("stride", 1), kwargs.get("padding", 0),
+                      groups=kwargs.get("groups", 1))
+    counter = FlopCounterMode(display=False)
+    with counter:
+        out = layer(torch.randn(1, cin, h, w))
+    want = counter.get_total_flops() // 2
+    assert networks.conv_macs.reference(*args, **kwargs) == want
+    kh, kw = layer.kernel_size
+    assert want == out.numel() * (cin // layer.groups) * kh * kw  # and it means what it says
+
+
+def test_activation_bytes_are_the_real_outputs() -> None:
+    block, total = networks.vgg_block(), 0
+    x = torch.randn(networks.ACT_BATCH)
+    for layer in block:
+        x = layer(x)
+        total += x.numel() * x.element_size()
+    assert networks.measured_bytes() == total == 142_606_336
+
+
+def test_stem_counts_show_the_fourfold_saving() -> None:
+    counts = networks.stem_counts()
+    assert counts["stride1"] == 4 * counts["stride2"] == 64 * 224 * 224 * 3 * 7 * 7

@@ -15,7 +15,6 @@ import torch
 from torch import nn
 
 from .. import course_secret, glyphs
-from ..network_trace import trace
 from ..specs.model import ProjectSpec
 from .layer import _structure
 from .policy import ACCURACY_BANDS
@@ -49,6 +48,8 @@ def check_project(spec: ProjectSpec, answer: nn.Module, dev: torch.device,
 
 
 def _check(spec: ProjectSpec, answer: nn.Module, hidden: bool) -> CheckResult:
+    from ..network_trace import trace  # it imports checks' helpers: not at import time
+
     findings, _ = _structure(spec, answer)  # type: ignore[arg-type]  # same fields it reads
     if findings:
         return _result(spec, findings, [])
