@@ -21,9 +21,8 @@ from convdojo.specs.project import mini_project
 
 
 def _reference(seed: int) -> nn.Module:
-    torch.manual_seed(seed)
-    namespace: dict = {"nn": nn}
-    exec(mini_project.solution, namespace)
+    namespace: dict = {"nn": nn, "torch": torch}
+    exec(mini_project.solution.replace("manual_seed(0)", f"manual_seed({seed})"), namespace)
     return namespace["model"]
 
 

@@ -53,6 +53,7 @@ mini_project = ProjectSpec(
     answer_name="model",
     points=5,
     solution=(
+        "torch.manual_seed(0)  # the same initial weights on every run\n"
         "model = nn.Sequential(\n"
         "    nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),    # 8 × 8\n"
         "    nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 4 × 4\n"
