@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -186,3 +187,29 @@ def test_convdojo_grade_grades_the_submitted_weights_without_training(tmp_path) 
     assert got["without"]["mini_project"]["score"] == 0
     assert "the grader does not train" in " ".join(got["without"]["mini_project"]["feedback"])
     assert took < 60  # no training: a sandbox start and two quick notebooks
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_on_a_dask_cluster_the_weights_are_graded_too(tmp_path) -> None:
+    import logging
+    import subprocess
+    import sys
+
+    distributed = pytest.importorskip("distributed")
+    source = ROOT / "solutions" / "mini_project" / "mini_project.ipynb"
+    folder = tmp_path / "submitted" / "with_weights" / "mini_project"
+    folder.mkdir(parents=True)
+    (folder / "mini_project.ipynb").write_bytes(source.read_bytes())
+    _save(trained(), folder / WEIGHTS_FILE)
+    convdojo = str(Path(sys.executable).parent / "convdojo")
+    with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
+                                  dashboard_address=None, silence_logs=logging.CRITICAL) as c:
+        done = subprocess.run([convdojo, "grade", str(tmp_path / "submitted"), "--assignment",
+                               "mini_project", "--out", str(tmp_path / "out"), "--scheduler",
+                               c.scheduler_address], capture_output=True, text=True,
+                              timeout=600, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    student = json.loads((tmp_path / "out" / "grades.json").read_text())["students"][0]
+    assert student["exercises"][0]["exercise_id"] == "mini_project"
+    assert student["exercises"][0]["score"] == 5
