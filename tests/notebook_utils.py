@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -15,9 +16,12 @@ def execute(path: Path, *, allow_errors: bool = False, timeout: int = 300) -> nb
     """Execute a notebook top to bottom in a fresh kernel of this interpreter."""
     nb = nbformat.read(path, as_version=4)
     env = dict(os.environ, CONVDOJO_DEVICE="cpu", PYTHONWARNINGS="default")
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env=env)  # passed through to the kernel manager's start_kernel
+    # In a scratch folder: what a notebook writes (the mini-project's weights) must not land
+    # in solutions/, which nbgrader would release.
+    with tempfile.TemporaryDirectory(prefix="convdojo-nb-") as where:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                allow_errors=allow_errors, resources={"metadata": {"path": where}})
+        client.execute(env=env)  # passed through to the kernel manager's start_kernel
     return nb
 
 

@@ -8,6 +8,7 @@ where there is one). nbgrader's own ``determine_grade`` reads each test cell.
 from __future__ import annotations
 
 import os
+import tempfile
 
 import nbformat
 import pytest
@@ -40,9 +41,10 @@ MIXED = {
 def _execute(nb: nbformat.NotebookNode, **env_changes: str) -> nbformat.NotebookNode:
     env = {k: v for k, v in os.environ.items() if k not in HIDDEN_ENV}
     env.update(PYTHONWARNINGS="always", **env_changes)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(ROOT)}})
-    client.execute(env=env)
+    with tempfile.TemporaryDirectory(prefix="convdojo-nb-") as where:  # what it writes stays there
+        client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": where}})
+        client.execute(env=env)
     return nb
 
 

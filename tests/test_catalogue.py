@@ -27,6 +27,7 @@ from convdojo import check, shapes, specs
 from convdojo.specs import modern_convs, pooling, shape_quiz, stacking
 from convdojo.specs.extras import measure_receptive_field
 from convdojo.templates import DownBlock
+from catalogue_networks import CASES as NETWORK_CASES
 
 import compute_answers as ca
 
@@ -42,6 +43,7 @@ class Mistake:
 class Case:
     correct: Callable[[], Any]
     mistakes: list[Mistake] = field(default_factory=list)
+    also_correct: list[Callable[[], Any]] = field(default_factory=list)  # other right forms
 
 
 def _fn(f: Callable[..., Any]) -> Callable[[], Callable[..., Any]]:
@@ -402,6 +404,8 @@ CATALOGUE: dict[str, Case] = {
 }
 CATALOGUE.update(catalogue_beyond_2d.rows(Case, Mistake, _fn))
 
+CATALOGUE.update({ex: Case(right[0], [Mistake(*m) for m in wrong], right[1:])
+                  for ex, (right, wrong) in NETWORK_CASES.items()})
 ROWS = [(ex, i, m) for ex, case in CATALOGUE.items() for i, m in enumerate(case.mistakes)]
 
 
@@ -422,8 +426,9 @@ def test_at_least_24_autograded_exercises() -> None:
 
 @pytest.mark.parametrize("exercise", sorted(CATALOGUE))
 def test_correct_answer_gets_full_marks(exercise: str) -> None:
-    result = check(exercise, CATALOGUE[exercise].correct(), hidden=True, device="cpu")
-    assert result.passed and result.score == result.max_score > 0, result
+    for correct in [CATALOGUE[exercise].correct] + CATALOGUE[exercise].also_correct:
+        result = check(exercise, correct(), hidden=True, device="cpu")
+        assert result.passed and result.score == result.max_score > 0, result
 
 
 @pytest.mark.parametrize("exercise,index,mistake", ROWS,

@@ -60,6 +60,12 @@ EXPECTED: dict[str, list[set[str]]] = {
     "photo_kernels": [set(), set(), set(), set()],
     "edge_magnitude": [set(), set(), set()],
     "colour_kernel": [set(), set(), set(), set()],
+    # networks and mini_project (tests/catalogue_networks.py)
+    "conv_macs": [set(), set(), set(), set()],
+    "stem_macs": [set(), set(), set()],
+    "activation_memory": [set(), set(), set()],
+    "fix_network": [{"channels.in_mismatch"}, set(), {"size.hard_coded"}, set()],
+    "mini_project": [set(), set(), set(), set(), set()],
 }
 EXPECTED.update(catalogue_beyond_2d.CODES)
 ROWS = [(ex, i) for ex, codes in EXPECTED.items() for i in range(len(codes))]

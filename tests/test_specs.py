@@ -17,6 +17,12 @@ LAYER_SPECS = [s for s in specs.all_specs() if s.kind == "layer"]
 def solve(spec) -> object:
     namespace: dict = {"torch": torch, "nn": nn}
     exec(spec.solution, namespace)
+    if spec.kind == "project":  # a design is an answer once trained (reduced: a few seconds)
+        from catalogue_networks import train_briefly
+
+        torch.manual_seed(0)
+        exec(spec.solution, namespace)
+        return train_briefly(namespace[spec.answer_name])
     return namespace[spec.answer_name]
 
 

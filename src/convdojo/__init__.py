@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .checks import CheckResult, check
+    from .network_trace import trace
 
-__all__ = ["check", "CheckResult", "__version__"]
+__all__ = ["check", "CheckResult", "trace", "__version__"]
 __version__ = "0.1.0"
 
 
@@ -18,4 +19,8 @@ def __getattr__(name: str) -> Any:
         from . import checks
 
         return getattr(checks, name)
+    if name == "trace":
+        from .network_trace import trace
+
+        return trace
     raise AttributeError(f"module 'convdojo' has no attribute {name!r}")

@@ -78,7 +78,12 @@ def inspect(path: str | Path) -> Inspection:
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder, not a notebook")
-    return inspect_bytes(path.read_bytes(), path)
+    insp = inspect_bytes(path.read_bytes(), path)
+    if insp.assignment and insp.ok:  # the files it takes beside the notebook (reading the
+        from .grade import side_files  # specs imports torch: only for a notebook to grade
+
+        insp.data = side_files.bundle(insp.data, path.parent, insp.assignment)
+    return insp
 
 
 def inspect_bytes(data: bytes, path: Path) -> Inspection:

@@ -17,6 +17,7 @@ from ..devices import resolve_device
 from . import diagnose as diagnosis
 from . import hints, owner
 from .layer import check_layer
+from .project import check_project
 from .result import CheckResult, Finding
 from .value import check_function, check_value
 
@@ -114,6 +115,11 @@ def _dispatch(spec: specs.Spec, answer: Any, dev: torch.device, hidden: bool) ->
         if problem:
             return CheckResult.simple(spec.id, spec.points, "invalid", problem)
         return check_layer(spec, answer, dev, hidden)
+    if spec.kind == "project":
+        problem = _not_a_layer(name, answer)
+        if problem:
+            return CheckResult.simple(spec.id, spec.points, "invalid", problem)
+        return check_project(spec, answer, dev, hidden)  # type: ignore[arg-type]
     if spec.kind == "function":
         if not callable(answer) or isinstance(answer, type):
             return CheckResult.simple(

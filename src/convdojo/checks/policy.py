@@ -15,7 +15,10 @@ Layer answers multiply three factors:
 A structural failure (wrong layer type, hooks, an overridden forward) scores 0. A function
 earns its share of right cases, at most 25 % if the first (shown) case is wrong and at most
 50 % if any other case is. A single value is right or wrong; a quiz earns its share of
-right items. Scores are rounded down to a hundredth of a point.
+right items. A trained network (the mini-project) earns the band of its accuracy on the
+grader's own images (``ACCURACY_BANDS``), halved when it is over its parameter budget, and 0
+when it is not a network of the allowed layers that gives one score per class. Scores are
+rounded down to a hundredth of a point.
 """
 
 from __future__ import annotations
@@ -28,15 +31,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .result import Finding
 
-__all__ = ["SHOWN_WRONG", "RULE_BROKEN", "DEFINING_BROKEN", "SLIP", "Verdict", "verdict",
-           "points"]
+__all__ = ["SHOWN_WRONG", "RULE_BROKEN", "DEFINING_BROKEN", "SLIP", "ACCURACY_BANDS",
+           "OVER_BUDGET", "Verdict", "verdict", "band", "points"]
 
 SHOWN_WRONG = 0.25
 RULE_BROKEN = 0.5
 DEFINING_BROKEN = 0.5
 SLIP = 0.1
+# (lowest accuracy, fraction of the points): five classes, so chance is 20 %.
+ACCURACY_BANDS = ((0.92, 1.0), (0.85, 0.75), (0.70, 0.5), (0.45, 0.25))
+OVER_BUDGET = DEFINING_BROKEN
 
-KINDS = ("layer", "function", "value", "quiz")
+KINDS = ("layer", "function", "value", "quiz", "project")
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,31 @@ def _share(findings: Sequence["Finding"]) -> Verdict:
     return Verdict(sum(f.passed for f in findings) / len(findings))
 
 
+def band(accuracy: float) -> float:
+    """The fraction of the points an accuracy earns (``ACCURACY_BANDS``)."""
+    return next((f for low, f in ACCURACY_BANDS if accuracy >= low), 0.0)
+
+
+def _project(findings: Sequence["Finding"]) -> Verdict:
+    measured = [f.value for f in findings if f.group == "values" and f.value is not None]
+    if _failed(findings, "structure") or not measured:
+        return Verdict(0.0)
+    accuracy = min(measured)
+    fraction = band(accuracy)
+    low = next((lo for lo, f in ACCURACY_BANDS if f == fraction), None)
+    why = (f"{accuracy:.1%} accuracy is in the band from {low:.0%}: {_percent(fraction)} of "
+           "the points" if low is not None else f"{accuracy:.1%} accuracy is below every band "
+           f"(the lowest starts at {ACCURACY_BANDS[-1][0]:.0%}): no points")
+    if _failed(findings, "constraints"):
+        fraction *= OVER_BUDGET
+        why += ", halved since the network is over its parameter budget"
+    return Verdict(fraction, why + ".")
+
+
 def verdict(kind: str, findings: Sequence["Finding"]) -> Verdict:
-    """The policy for one kind of answer: "layer", "function", "value" or "quiz"."""
+    """The policy for one kind of answer: "layer", "function", "value", "quiz", "project"."""
+    if kind == "project":
+        return _project(findings)
     if kind == "layer":
         return _layer(findings)
     if kind == "function":

@@ -33,6 +33,7 @@ class Finding:
     hidden: bool = False
     secondary: bool = False  # a slip with a small deduction, not the point of the exercise
     misconception: str | None = None  # a code of convdojo.specs.misconceptions (checks.diagnose)
+    value: float | None = None  # a measured quantity the policy scores (a project's accuracy)
 
 
 @dataclass

@@ -21,7 +21,8 @@ from ..templates import DownBlock
 from .explain import _spatial
 from .structure import type_name
 
-__all__ = ["Trail", "Stop", "walk", "why_it_fails", "shape_story", "has_templates"]
+__all__ = ["Trail", "Stop", "walk", "why_it_fails", "shape_story", "has_templates",
+           "explain_layer"]
 
 _SAME = (nn.ReLU, nn.Identity, nn.Dropout, nn.Sigmoid, nn.Tanh, nn.LeakyReLU)
 _PADS = (nn.ZeroPad1d, nn.ZeroPad2d, nn.ZeroPad3d, nn.ConstantPad1d, nn.ConstantPad3d)
@@ -167,3 +168,15 @@ def shape_story(model: nn.Module, containers: tuple[type, ...], shape: Shape) ->
     except (Stop, LookupError):
         pass
     return f"Shapes through your layers: {trail.story()}." if trail.lines else ""
+
+
+def explain_layer(layer: nn.Module, shape: Shape) -> str | None:
+    """Why one layer cannot take ``shape``, with the formula and numbers; None if the
+    formulas see no problem or do not know the layer."""
+    try:
+        _leaf(layer, tuple(shape), Trail())
+    except Stop as stop:
+        return stop.detail
+    except LookupError:
+        return None
+    return None

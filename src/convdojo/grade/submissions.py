@@ -51,6 +51,8 @@ def _kind(mode: int) -> str | None:
 def discover(submitted: Path, assignment: str,
              notebook: str) -> tuple[list[Submission], list[Skipped]]:
     """nbgrader's layout: SUBMITTED/<student>/<assignment>/<notebook>."""
+    from . import side_files  # reads the specs, so torch: only once there is work
+
     subs, skipped = [], []
     for entry in sorted(submitted.iterdir(), key=lambda p: p.name):
         name = safe_text(entry.name)
@@ -60,6 +62,9 @@ def discover(submitted: Path, assignment: str,
             continue
         sub = Submission(name, entry / assignment / notebook)
         _read(sub)
+        if sub.data is not None:  # the files the assignment takes beside the notebook
+            sub.data = side_files.bundle(sub.data, sub.path.parent, assignment)
+            sub.digest = hashlib.sha256(sub.data).hexdigest()
         subs.append(sub)
     return subs, skipped
 

@@ -65,6 +65,8 @@ def answer(spec: Any) -> NotebookNode:
         lines.append(f"x = torch.randn({shape})  # the shown input")
     lines += [f"{spec.answer_name} = None  # replace None with your answer",
               "### BEGIN SOLUTION", spec.solution.strip(), "### END SOLUTION"]
+    if getattr(spec, "epilogue", ""):  # a project: load the trained weights, or train
+        lines.append(spec.epilogue.strip())
     if isinstance(spec, LayerSpec):
         lines.append(f"{spec.answer_name}(x).shape if {spec.answer_name} is not None else None")
     cell = new_code_cell("\n".join(lines), metadata=_meta("answer", spec.id))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 
-from . import beyond_2d, conv_computes, conv_shapes, modern_convs, pooling, shape_quiz, stacking
+from . import (beyond_2d, conv_computes, conv_shapes, modern_convs, networks, pooling, project,
+               shape_quiz, stacking)
 from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, Spec, ValueSpec,
                     Variant, WrittenSpec)
 from .rules import RAISES, Rule
@@ -16,7 +17,7 @@ __all__ = [
 ]
 
 _MODULES = (conv_shapes, pooling, modern_convs, stacking, shape_quiz, conv_computes,
-            beyond_2d)
+            beyond_2d, networks, project)
 
 
 class UnknownExercise(KeyError):

@@ -9,7 +9,8 @@ from typing import Any
 from .rules import RAISES, Rule, Shape
 
 __all__ = [
-    "Variant", "Constraint", "LayerSpec", "ValueSpec", "FunctionSpec", "WrittenSpec",
+    "Variant", "Constraint", "LayerSpec", "ValueSpec", "FunctionSpec", "ProjectSpec",
+    "WrittenSpec",
     "Mistake", "Assignment", "Spec", "ZEROS", "defining",
 ]
 
@@ -126,6 +127,28 @@ class FunctionSpec(_Base):
 
 
 @dataclass(frozen=True)
+class ProjectSpec(_Base):
+    """A network the student designs and trains; graded on images the student never had.
+
+    The notebook saves the trained weights as plain data (``weights_file``, NumPy's .npz)
+    next to itself and its answer cell loads them (``epilogue``), so grading never trains.
+    """
+
+    input_shape: Shape = (1, 1, 16, 16)
+    classes: tuple[str, ...] = ()
+    budget: int = 0  # at most this many parameters
+    layer_types: tuple[type, ...] = ()
+    container_types: tuple[type, ...] = ()
+    min_layers: int = 1
+    max_layers: int = 40
+    weights_file: str = ""
+    epilogue: str = ""  # code after the answer, in the student's cell too: load or train
+    public_seed: int = 1  # the self-check's validation images; the grader's come from the
+    test_count: int = 1000  # course secret (convdojo.checks.project)
+    kind: str = field(default="project", init=False)
+
+
+@dataclass(frozen=True)
 class WrittenSpec:
     """A manually graded written answer, with its rubric for the grader."""
 
@@ -137,7 +160,7 @@ class WrittenSpec:
     kind: str = field(default="written", init=False)
 
 
-Spec = LayerSpec | ValueSpec | FunctionSpec
+Spec = LayerSpec | ValueSpec | FunctionSpec | ProjectSpec
 
 
 @dataclass(frozen=True)
