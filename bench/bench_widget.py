@@ -171,12 +171,14 @@ def browser_side(docs: bool) -> dict:
 def exported_fps(browser, folder: pathlib.Path) -> dict:
     """The same widget's exported HTML (w.to_html), playing in the same browser, same interval."""
     path = folder / "exported.html"
-    SlidingKernel((32, 32), 3).to_html(path, interval=16)
+    w = SlidingKernel((32, 32), 3)
+    w.repeat = True  # as in JupyterLab: the same widget, the same loop, only the page differs
+    w.to_html(path, interval=16)
     page = browser.new_page(viewport={"width": 1280, "height": 1100})
     page.goto(path.as_uri())
     root = page.locator(".sk-root")
     page.wait_for_function("r => r.dataset.step === '0'", arg=root.element_handle())
-    page.locator("#play").click()
+    page.get_by_role("button", name="play").click()
     sample = page.evaluate(_SAMPLE_JS, [root.element_handle(), 8000])
     page.close()
     return sample

@@ -276,7 +276,7 @@ def test_exported_html_plays_offline(browser, tmp_path: pathlib.Path) -> None:
         root = page.locator(".sk-root")
         page.wait_for_function("r => r.dataset.step === '0'", arg=root.element_handle(), timeout=TIMEOUT_MS)
         assert dom_state(root)["taps"] == [list(t) for t in w.geometry.window(0)]
-        page.locator("#play").click()
+        page.get_by_role("button", name="play").click()  # the widget's own controls
         page.wait_for_function(f"r => r.dataset.step === '{w.n_steps - 1}'", arg=root.element_handle(),
                                timeout=TIMEOUT_MS)
         assert re.search(r"output \(\d, \d\)", dom_state(root)["caption"])

@@ -158,18 +158,15 @@ _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>{css}
 body {{ font-family: sans-serif; margin: 16px; }}
-.sk-controls {{ display: flex; gap: 10px; align-items: center; margin-bottom: 8px; }}
 </style></head>
 <body>
 <h1 style="font-size:18px">{title}</h1>
-<div class="sk-controls"><button id="play" type="button">▶ play</button>
-<label>step <input id="slider" type="range" min="0" max="{last}" value="0"></label>
-<output id="label">0</output></div>
 <div id="widget"></div>
 <script type="application/json" id="state">{state}</script>
 <script type="application/json" id="esm">{esm}</script>
 <script type="module">
-// A tiny stand-in for the Jupyter widget model, so the notebook's drawing code runs as is.
+// A tiny stand-in for the Jupyter widget model, so the notebook's drawing code runs as is,
+// with its own controls and its own requestAnimationFrame loop, as in JupyterLab.
 const state = JSON.parse(document.getElementById("state").textContent);
 const handlers = {{}};
 const model = {{
@@ -187,21 +184,6 @@ const src = JSON.parse(document.getElementById("esm").textContent);
 const url = URL.createObjectURL(new Blob([src], {{ type: "text/javascript" }}));
 const mod = await import(url);
 mod.default.render({{ model, el: document.getElementById("widget") }});
-const play = document.getElementById("play"), slider = document.getElementById("slider");
-const label = document.getElementById("label");
-let timer = null;
-model.on("change:step", () => {{ slider.value = state.step; label.textContent = state.step; }});
-model.on("change:playing", () => {{
-  clearInterval(timer);
-  play.textContent = state.playing ? "❚❚ pause" : "▶ play";
-  if (!state.playing) return;
-  if (state.step >= {last}) model.set("step", 0);
-  timer = setInterval(() => {{
-    if (state.step >= {last}) model.set("playing", false); else model.set("step", state.step + 1);
-  }}, {interval});
-}});
-play.addEventListener("click", () => model.set("playing", !state.playing));
-slider.addEventListener("input", () => model.set("step", Number(slider.value)));
 </script></body></html>
 """
 
@@ -214,8 +196,9 @@ def _script_json(value: Any) -> str:
 def standalone_html(widget: "SlidingKernel", title: str = "Sliding kernel", interval: int = 500) -> str:
     """One HTML file with the drawing code, styles and state inlined (works offline)."""
     here = pathlib.Path(__file__).parent
-    state = {"frame": widget.frame, "error": widget.error, "step": 0, "playing": False}
+    state = {"frame": widget.frame, "error": widget.error, "step": 0, "playing": False,
+             "interval": int(interval), "repeat": bool(widget.repeat),
+             "depth_step": getattr(widget, "depth_step", 0)}
     return _PAGE.format(title=html.escape(title), css=(here / "sliding_kernel.css").read_text(encoding="utf-8"),
                         esm=_script_json((here / "sliding_kernel.js").read_text(encoding="utf-8")),
-                        state=_script_json(state), last=max(widget.n_steps - 1, 0),
-                        interval=int(interval))
+                        state=_script_json(state))
