@@ -16,8 +16,9 @@ def run(args: argparse.Namespace) -> int:
     for item in chosen:
         auto = sum(specs.get(e).points for e in item.exercises)
         manual = sum(specs.get_written(w).points for w in item.written)
-        print(f"{item.name}: {item.title} (~{item.minutes} min, {len(item.exercises)} "
-              f"autograded exercises, {auto:g} + {manual:g} manual points)")
+        n = len(item.exercises)
+        print(f"{item.name}: {item.title} (~{item.minutes} min, {n} autograded "
+              f"exercise{'s' if n != 1 else ''}, {auto:g} + {manual:g} manual points)")
         for exercise in item.exercises:
             spec = specs.get(exercise)
             print(f"  {spec.id:<22} {spec.points:>4g} pt  {spec.kind:<8}  {spec.title}")
