@@ -92,3 +92,18 @@ def typed_student(notebook_text: str) -> str | None:
     """The id typed into a notebook's first cell, read as text (never run), to compare."""
     match = _TYPED.search(notebook_text.replace("\\n", "\n").replace('\\"', '"'))
     return match.group(2).strip() or None if match else None
+
+
+def for_grading(notebook: Path | str, given: str | None = None) -> tuple[str, str]:
+    """(student id, where it came from) for a tool grading ``notebook`` outside nbgrader:
+    ``given`` (``--student``), else the nbgrader folder it sits in, else JupyterHub's
+    user; "" (the fixed numbers) when none says."""
+    if given and given.strip():
+        return given.strip(), "--student"
+    folder = folder_student(Path(notebook).parent)
+    if folder:
+        return folder, "the submission folder"
+    hub = os.environ.get("JUPYTERHUB_USER", "").strip()
+    if hub:
+        return hub, "JupyterHub"
+    return "", "none"

@@ -60,6 +60,20 @@ def check(
     spec = _personal(exercise_id, student, course, hidden)
     if answer is MISSING:
         answer = _caller_value(spec.answer_name)
+    result = _check(spec, answer, device, hidden)
+    if hidden and student is None:  # nbgrader's test cell: compare, never trust, the typed id
+        from .. import identity
+
+        graded, typed = identity.grading(), identity.current()
+        if graded.how == "folder" and typed.student and typed.student != graded.student:
+            result.feedback.append(
+                f"This notebook was set up for student {typed.student!r}; it is graded on the "
+                f"numbers of {graded.student!r}, its submission folder.")
+    return result
+
+
+def _check(spec: specs.Spec, answer: Any, device: str | torch.device | None,
+           hidden: bool) -> CheckResult:
     if not hidden and answer is not MISSING:
         freshness.checked(spec.id, answer)  # the autograder output below may be out of date
     dev = resolve_device(device)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checker, sandbox
-from .engine import Engine, Job, Pending
+from .engine import Engine, Job, Pending, Who
 from .errors import GraderError
 from .journal import Recorder
 from .limits import Limits
@@ -56,8 +56,8 @@ class PoolChecks:
                 self.pool = self._new("spawn")
                 return self.pool, self.pool.submit(checker.check_one, *args)
 
-    def submit(self, exercise: str, tree: Any, runs: dict[str, Any]) -> Pending:
-        args = (exercise, tree, runs)
+    def submit(self, exercise: str, tree: Any, runs: dict[str, Any], who: Who) -> Pending:
+        args = (exercise, tree, runs, None, True, who[0], who[1])
         first = self._submit(args)
         return lambda: self._result(first, args, retry=True)
 
@@ -85,9 +85,11 @@ class PoolChecks:
 
 class Batch:
     def __init__(self, assignment: Any, out: Path, workers: int, limits: Limits,
-                 device: str, iso: sandbox.Isolation) -> None:
+                 device: str, iso: sandbox.Isolation, course: Any = None) -> None:
         from convdojo import specs
+        from convdojo.course import Course
 
+        self.course = course or Course()
         self.specs = [specs.get(e) for e in assignment.exercises]
         self.out, self.limits, self.device, self.iso = out, limits, device, iso
         self.n_workers = max(1, workers)
@@ -108,7 +110,7 @@ class Batch:
             jobs.put(sub)
         done: queue.Queue[tuple[Submission, Graded] | GraderError] = queue.Queue()
         workdir = sandbox.make_workdir()
-        job = Job.make(self.specs, self.limits, self.iso)
+        job = Job.make(self.specs, self.limits, self.iso, course=self.course)
         engines = [Engine(self.iso, workdir, i, self.out / f".worker-{i}.log", checks, job)
                    for i in range(min(self.n_workers, len(todo)))]
         threads = [threading.Thread(target=_drive, args=(e, jobs, done), daemon=True)
@@ -145,7 +147,7 @@ def _drive(engine: Engine, jobs: queue.Queue[Submission],
                 sub = jobs.get_nowait()
             except queue.Empty:
                 return
-            done.put((sub, engine.grade(sub.data or b"")))
+            done.put((sub, engine.grade(sub.data or b"", sub.student_id)))
     except GraderError as exc:
         done.put(exc)
     except Exception as exc:  # noqa: BLE001  (a grader bug: stop, never hang)

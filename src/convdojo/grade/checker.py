@@ -145,16 +145,20 @@ def _rebuild(tree: Any) -> Any:
 
 
 def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
-              device: str | None = None, hidden: bool = True) -> dict[str, Any]:
-    """Grade one answer; always returns a CheckResult dict (never raises).
+              device: str | None = None, hidden: bool = True, student: str = "",
+              course: Any = None) -> dict[str, Any]:
+    """Grade one answer on ``student``'s numbers (the folder's id; "" for the fixed
+    ones); always returns a CheckResult dict (never raises).
 
     ``hidden=False`` runs only the visible checks, as a student's self-check does."""
-    from convdojo import specs
     from convdojo.checks import CheckResult, check
+    from convdojo.course import Course
+    from convdojo.specs.personal import resolve
 
     from .inside.codec import PlainError
 
-    spec = specs.get(exercise_id)
+    course = course if course is not None else Course()
+    spec = resolve(exercise_id, student, course, hidden)
     dev = device or _STATE.get("device") or "cpu"
     tree, not_its_own = attribution.judge(spec.id, tree)
     if not_its_own is not None:  # the answer cell raised, or the value is another's
@@ -175,7 +179,8 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
                                   f"{spec.answer_name} could not be graded: {exc}").to_dict()
     try:
         with _budget(CHECK_SECONDS):
-            result = check(exercise_id, answer, device=dev, hidden=hidden)
+            result = check(exercise_id, answer, device=dev, hidden=hidden, student=student,
+                           course=course)
     except Exception as exc:  # noqa: BLE001  (check() catches the answer's errors; this is ours)
         return CheckResult.simple(spec.id, spec.points, "error",
                                   f"The grader failed on this answer ({type(exc).__name__}); "

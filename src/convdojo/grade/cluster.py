@@ -169,12 +169,15 @@ def _failed(spec: Any, exc: BaseException) -> Graded:
 
 
 def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], recorder: Recorder,
-                     limits: Limits, device: str | None, sandbox_on: bool) -> ClusterRun:
+                     limits: Limits, device: str | None, sandbox_on: bool,
+                     course: Any = None) -> ClusterRun:
     """Grade on the cluster at ``address`` what the journal does not hold as final."""
     import convdojo
 
+    from convdojo.course import Course
+
     config = Config(spec.name, tuple(spec.exercises), convdojo.__version__, limits, device,
-                    sandbox_on)
+                    sandbox_on, course or Course())
     run = ClusterRun()
     client = _connect(address)
     try:
@@ -202,7 +205,8 @@ def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
             window = max(4, 2 * sum(client.nthreads().values()))
             looked = time.monotonic()
         while len(pending) < window and (sub := next(queue, None)) is not None:
-            future = client.submit(grade_task, config, sub.data, key=task_key(config, sub))
+            future = client.submit(grade_task, config, sub.data, sub.student_id,
+                                   key=task_key(config, sub))
             pending[future.key] = (sub, future)
             done.add(future)
 
