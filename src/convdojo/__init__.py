@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .checks import CheckResult, check
+    from .identity import identify
+    from .yours import exercise
 
-__all__ = ["check", "CheckResult", "__version__"]
+__all__ = ["check", "CheckResult", "identify", "exercise", "__version__"]
 __version__ = "0.1.0"
 
 
@@ -18,4 +20,12 @@ def __getattr__(name: str) -> Any:
         from . import checks
 
         return getattr(checks, name)
+    if name == "identify":
+        from .identity import identify
+
+        return identify
+    if name == "exercise":
+        from .yours import exercise
+
+        return exercise
     raise AttributeError(f"module 'convdojo' has no attribute {name!r}")

@@ -82,10 +82,8 @@ def grading() -> Who:
         return Who(mine.student, mine.course, mine.how)
     from .course import find_course_dir
 
-    course = load_course(find_course_dir(here))
-    if not mine.course.variants:
-        course = Course(course.salt, False, course.secret, course.source)
-    return Who(student, course, "folder")
+    # The grader's own settings decide (salt, switch, secret): never the notebook's cell.
+    return Who(student, load_course(find_course_dir(here)), "folder")
 
 
 def typed_student(notebook_text: str) -> str | None:
