@@ -163,6 +163,9 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Cycle:
     # nbgrader reads nbgrader_config.py from its working directory; a copy of the kit's
     # config outside autograder/ takes its own folder as the course root.
     shutil.copy(ROOT / "autograder" / "nbgrader_config.py", course / "nbgrader_config.py")
+    # Today's fixed numbers (its answers are the fixed solutions); test_variant_parity.py
+    # runs this cycle with variants on.
+    (course / "convdojo.toml").write_text("[variants]\nenabled = false\n")
     log: list[str] = []
     _nbgrader("generate_assignment", ASSIGNMENT, "--force", course=course, log=log)
     for student, answers in {**HONEST, **TAMPERED}.items():

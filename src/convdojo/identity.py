@@ -88,8 +88,19 @@ def grading() -> Who:
 
 def typed_student(notebook_text: str) -> str | None:
     """The id typed into a notebook's first cell, read as text (never run), to compare."""
-    match = _TYPED.search(notebook_text.replace("\\n", "\n").replace('\\"', '"'))
-    return match.group(2).strip() or None if match else None
+    import json
+
+    try:
+        cells = json.loads(notebook_text).get("cells", [])
+        sources = ["".join(c["source"]) if isinstance(c.get("source"), list)
+                   else str(c.get("source", "")) for c in cells if isinstance(c, dict)]
+    except (ValueError, AttributeError, TypeError, KeyError):
+        sources = [notebook_text]
+    for source in sources:
+        match = _TYPED.search(source)
+        if match:
+            return match.group(2).strip() or None
+    return None
 
 
 def for_grading(notebook: Path | str, given: str | None = None) -> tuple[str, str]:

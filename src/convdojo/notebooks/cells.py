@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import nbformat
@@ -53,7 +54,7 @@ def identity(salt: str, variants: bool, student: str = "") -> NotebookNode:
         "# Who you are. On JupyterHub your login is used. Elsewhere, type your student id\n"
         "# between the quotes and run this cell: every student gets their own numbers.\n"
         "# (The grader uses your submission folder's id, not this one.)\n"
-        f"STUDENT_ID = {student!r}\n"
+        f"STUDENT_ID = {json.dumps(student)}\n"
         "from convdojo import exercise, identify\n\n"
         f"identify(STUDENT_ID, salt={salt!r}, variants={variants!r})")
     cell = new_code_cell(source, metadata=_meta("identity"))
