@@ -148,6 +148,9 @@ def test_grades_agree_on_every_path(course: Path) -> None:
     assert sum(local["cat", e] for e in EXERCISES) < full  # ana's numbers are not cat's
     assert any("set up for student 'ana'" in n and "'cat'" in n for n in notes["cat"])
     assert not any("set up for" in n for n in notes["ana"] + notes["ben"])
+    assert any(n.startswith("answers fit the variant of ana:") for n in notes["cat"])
+    assert not any(n.startswith("answers fit the variant of") for n in notes["ana"])
+    assert "answers fit the variant of" in (course / "local" / "report.html").read_text().lower()
 
 
 def test_variants_off_and_no_secret(course: Path) -> None:

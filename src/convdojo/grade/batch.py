@@ -93,9 +93,11 @@ class Batch:
         self.specs = [specs.get(e) for e in assignment.exercises]
         self.out, self.limits, self.device, self.iso = out, limits, device, iso
         self.n_workers = max(1, workers)
+        self.roster: list[str] = []
 
     def run(self, recorder: Recorder, subs: list[Submission]) -> None:
         """Grade what the journal does not hold as final."""
+        self.roster = [sub.student_id for sub in subs]
         todo = recorder.begin(subs)
         if todo:
             checks = PoolChecks(self.n_workers, self.device, self.limits.memory)
@@ -110,7 +112,8 @@ class Batch:
             jobs.put(sub)
         done: queue.Queue[tuple[Submission, Graded] | GraderError] = queue.Queue()
         workdir = sandbox.make_workdir()
-        job = Job.make(self.specs, self.limits, self.iso, course=self.course)
+        job = Job.make(self.specs, self.limits, self.iso, course=self.course,
+                       roster=self.roster)
         engines = [Engine(self.iso, workdir, i, self.out / f".worker-{i}.log", checks, job)
                    for i in range(min(self.n_workers, len(todo)))]
         threads = [threading.Thread(target=_drive, args=(e, jobs, done), daemon=True)

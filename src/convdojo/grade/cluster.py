@@ -177,7 +177,7 @@ def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], recorde
     from convdojo.course import Course
 
     config = Config(spec.name, tuple(spec.exercises), convdojo.__version__, limits, device,
-                    sandbox_on, course or Course())
+                    sandbox_on, course or Course(), tuple(sub.student_id for sub in subs))
     run = ClusterRun()
     client = _connect(address)
     try:

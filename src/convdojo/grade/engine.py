@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import checker, sandbox
+from . import checker, copying, sandbox
 from .errors import CannotStart
 from .inside import codec
 from .limits import Limits, format_size
@@ -58,10 +58,12 @@ class Job:
     header: dict[str, Any]
     course: Course
     hidden: bool = True
+    roster: tuple[str, ...] = ()  # the batch's student ids: whose variants copies may fit
 
     @classmethod
     def make(cls, specs: Sequence[Any], limits: Limits, iso: sandbox.Isolation, *,
-             hidden: bool = True, course: Course | None = None) -> Job:
+             hidden: bool = True, course: Course | None = None,
+             roster: Sequence[str] = ()) -> Job:
         from convdojo.course import Course
 
         exercises = [{"id": s.id, "name": s.answer_name, "kind": s.kind} for s in specs]
@@ -70,7 +72,7 @@ class Job:
         extra = {"max_procs": limits.nproc if iso.bwrap else 0,
                  "nproc": 0 if os.geteuid() == 0 else _user_tasks() + 64 + limits.nproc}
         header = {"exercises": exercises, **limits.header(), **extra}
-        return cls(tuple(specs), limits, header, course or Course(), hidden)
+        return cls(tuple(specs), limits, header, course or Course(), hidden, tuple(roster))
 
     def cases(self, student: str) -> dict[str, list[Any]]:
         """The function exercises' arguments for this student (hidden ones from the
@@ -172,6 +174,10 @@ class Engine:
                    for s in self.job.specs]
         run.ms = round((time.perf_counter() - start) * 1000, 1)
         notes = _identity_note(notebook, student) + _notes(result, run, self.job.limits)
+        job = self.job
+        notes += copying.flags(job.specs, answers, results, student, job.course, job.roster,
+                               lambda ex, tree, other: self.checks.submit(
+                                   ex, tree, {}, (other, job.course)))
         return Graded(results, notes, run).capped()
 
     def _log_tail(self) -> str:

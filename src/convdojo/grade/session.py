@@ -32,7 +32,8 @@ class Session(Engine):
     def __init__(self, assignment: str, *, limits: Limits | None = None,
                  device: str | None = None, sandbox_on: bool = True, hidden: bool = True,
                  index: int = 0, warm: bool = True, workroot: str | None = None,
-                 reduced_ok: bool = False, course: Any = None) -> None:
+                 reduced_ok: bool = False, course: Any = None,
+                 roster: tuple[str, ...] = ()) -> None:
         self.workdir = sandbox.make_workdir(workroot)
         self.limits = limits or Limits()
         # reduced_ok: a student-side tool (validate, the pytest autograder) may run the
@@ -53,7 +54,8 @@ class Session(Engine):
             raise
         self.assignment = spec
         self.specs = [specs.get(e) for e in spec.exercises]
-        self.job = Job.make(self.specs, self.limits, iso, hidden=hidden, course=course)
+        self.job = Job.make(self.specs, self.limits, iso, hidden=hidden, course=course,
+                            roster=roster)
         self.checks = InlineChecks(self.device, hidden)
 
     def grade(self, notebook: bytes, student: str = "") -> Graded:

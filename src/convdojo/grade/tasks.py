@@ -44,6 +44,7 @@ class Config:
     device: str | None  # None: each worker picks its own (CONVDOJO_DEVICE, cuda, else cpu)
     sandbox: bool = True
     course: Course = Course()  # its secret travels to the grader's own workers only
+    roster: tuple[str, ...] = ()  # the batch's student ids (copies may fit their variants)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _new_session(config: Config, place: Place) -> Session:
     try:
         session = Session(config.assignment, limits=config.limits, device=config.device,
                           sandbox_on=config.sandbox, index=len(_ALL), warm=False,
-                          workroot=place.root, course=config.course)
+                          workroot=place.root, course=config.course, roster=config.roster)
     except ValueError as exc:  # e.g. --device cuda on a worker without a GPU
         raise GraderError(f"worker {where} cannot grade: {exc}") from None
     with _LOCK:
