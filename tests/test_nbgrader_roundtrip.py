@@ -45,7 +45,8 @@ HONEST = {
     "cy": {},                                                     # nothing answered
     "dee": {                                                      # mixed, an error, a warning
         "worked_7x7": SOLUTIONS["worked_7x7"],
-        "channels": "conv = nn.Conv2d(1, 16, kernel_size=3, padding=1)",  # its cell raises
+        # its cell raises (it runs the layer on x, the input its prompt cell set)
+        "channels": "conv = nn.Conv2d(1, 16, kernel_size=3, padding=1)\nconv(x).shape",
         "stride": "conv = nn.Conv2d(3, 3, kernel_size=4, stride=2, padding=1)",
         "combination": "conv = nn.Conv2d(3, 16, kernel_size=4, padding='same')",  # warns
         "param_count": "n_params = 380",

@@ -37,8 +37,10 @@ def describe(spec: Any, student: str, course: Any) -> str:
 
     mine = personal(spec.id, student, course)
     chosen = numbers(spec.id, student, course)
-    hidden = (len(getattr(mine, "hidden_draws", ())) and
-              ", ".join(d.label for d in mine.hidden_draws))
+    draws = getattr(mine, "hidden_draws", ())
+    hidden = ", ".join(d.label for d in draws)
+    if getattr(mine, "hidden_case", None) is not None:
+        hidden = f"{getattr(mine, 'hidden_count', 0)} more calls"
     lines = [f"{spec.id}: {mine.title}",
              "  numbers: " + (", ".join(f"{k} {v}" for k, v in chosen.items()) if chosen
                               else "fixed (this exercise cannot vary)" if spec.domain is None

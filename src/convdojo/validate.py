@@ -207,8 +207,9 @@ def _written(insp: Inspection, lesson: Lesson) -> list[tuple[str, float, bool]]:
 
 def has_hidden_checks(spec: Any) -> bool:
     """Whether the grader runs checks on this exercise that a student's self-check does not."""
-    return (any(getattr(v, "hidden", False) for v in getattr(spec, "variants", ()) or ())
-            or any(case[2] for case in getattr(spec, "cases", ()) or ()))
+    return bool(getattr(spec, "hidden_draws", ()) or getattr(spec, "hidden_case", None)
+                or any(getattr(v, "hidden", False) for v in getattr(spec, "variants", ()) or ())
+                or any(case[2] for case in getattr(spec, "cases", ()) or ()))
 
 
 def grade(insp: Inspection, *, device: str | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from torch import nn
 
 from .answers import as_count, as_shape
-from .model import ZEROS, Assignment, LayerSpec, Mistake, ValueSpec, WrittenSpec, defining
+from .model import ZEROS, Assignment, Constraint, LayerSpec, Mistake, ValueSpec, WrittenSpec, defining
 from .rules import HALVE, KEEP, RAISES, Rule, shrink, spatial
 from .variants import Draw, public, varying
 
@@ -20,6 +20,13 @@ CONV = (nn.Conv2d,)
 
 def _bigger(value: tuple[int, int]) -> bool:
     return min(value) > 1
+
+
+def _kernel_io(c_in: int, c_out: int, k: int, out_text: str) -> tuple[Constraint, ...]:
+    """The defining constraints of a k×k convolution from c_in to c_out channels."""
+    return (defining("in_channels", (c_in,), f"in_channels {c_in}, the input's channel count"),
+            defining("out_channels", (c_out,), out_text),
+            defining("kernel_size", ((k, k),), f"a {k}×{k} kernel"))
 
 
 def _channels(c_in: int, c_out: int, k: int, h: int) -> LayerSpec:
@@ -45,9 +52,7 @@ def _channels(c_in: int, c_out: int, k: int, h: int) -> LayerSpec:
         rule=spatial(c_out, KEEP),
         layer_types=CONV,
         constraints=(
-            defining("in_channels", (c_in,), f"in_channels {c_in}, the input's channel count"),
-            defining("out_channels", (c_out,), f"{c_out} output channels"),
-            defining("kernel_size", ((k, k),), f"a {k}×{k} kernel"),
+            *_kernel_io(c_in, c_out, k, f"{c_out} output channels"),
             ZEROS,
         ),
         variants=public(((1, c_in, 17, 17), "batch 1, odd size"),
@@ -87,9 +92,7 @@ def _padding(c: int, k: int, h: int) -> LayerSpec:
         rule=rule,
         layer_types=CONV,
         constraints=(
-            defining("in_channels", (c,), f"in_channels {c}, the input's channel count"),
-            defining("out_channels", (c,), "as many output channels as input channels"),
-            defining("kernel_size", ((k, k),), f"a {k}×{k} kernel"),
+            *_kernel_io(c, c, k, "as many output channels as input channels"),
             defining("padding_px", (((0, 0), (0, 0)),), "'valid' padding, i.e. none"),
             ZEROS,
         ),
@@ -130,9 +133,7 @@ def _stride(c: int, k: int, h: int) -> LayerSpec:
         rule=spatial(None, HALVE),
         layer_types=CONV,
         constraints=(
-            defining("in_channels", (c,), f"in_channels {c}, the input's channel count"),
-            defining("out_channels", (c,), "as many output channels as input channels"),
-            defining("kernel_size", ((k, k),), f"a {k}×{k} kernel"),
+            *_kernel_io(c, c, k, "as many output channels as input channels"),
             defining("stride", _bigger, "a strided convolution (stride above 1)"),
             ZEROS,
         ),
@@ -167,9 +168,7 @@ def _combination(c_in: int, c_out: int, k: int, h: int) -> LayerSpec:
         rule=spatial(c_out, HALVE),
         layer_types=CONV,
         constraints=(
-            defining("in_channels", (c_in,), f"in_channels {c_in}, the input's channel count"),
-            defining("out_channels", (c_out,), f"{c_out} output channels"),
-            defining("kernel_size", ((k, k),), f"a {k}×{k} kernel"),
+            *_kernel_io(c_in, c_out, k, f"{c_out} output channels"),
             ZEROS,
         ),
         variants=public(((1, c_in, 64, 64), "batch 1"), ((1, c_in, 20, 48), "non-square")),

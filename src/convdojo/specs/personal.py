@@ -45,9 +45,12 @@ def personal(exercise_id: str, student: str | None, course: Course) -> Spec:
     return spec if chosen is None or spec.domain is None else spec.domain.build(**chosen)
 
 
-def with_hidden(spec: Spec, secret: Secret, student: str | None) -> Spec:
-    """``spec`` plus the hidden inputs drawn from ``secret`` (never stored anywhere)."""
-    rng = random.Random(seed(secret, "hidden", spec.id, student or "", repr(spec.numbers)))
+def with_hidden(spec: Spec, secret: Secret, student: str | None = None) -> Spec:
+    """``spec`` plus the hidden inputs drawn from ``secret`` (never stored anywhere).
+
+    They depend on the exercise and its numbers, not on who has them: students with the
+    same numbers (everyone, on a fixed exercise) are graded on the same inputs."""
+    rng = random.Random(seed(secret, "hidden", spec.id, repr(spec.numbers)))
     if isinstance(spec, LayerSpec) and spec.hidden_draws and spec.rule is not None:
         drawn = draw_hidden(spec.rule, spec.input_shape[1], spec.hidden_draws, rng)
         return replace(spec, variants=spec.variants + drawn)
