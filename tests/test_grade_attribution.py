@@ -38,7 +38,7 @@ def test_a_raising_answer_cell_scores_0_with_its_error_cut_and_escaped() -> None
     assert tree == LAYER and result is not None
     assert (result["score"], result["status"], result["max_score"]) == (0.0, "invalid", 2)
     text = result["feedback"][0]
-    assert text.startswith("Your answer cell (cell 16) raised ValueError: bad \\ud800 value")
+    assert text.startswith("Your answer cell (cell 15) raised ValueError: bad \\ud800 value")
     assert "\x1b" not in text and "second line" not in text and len(text) < 500
     json.dumps(result, ensure_ascii=False).encode("utf-8")  # no lone surrogate survives
 
@@ -57,7 +57,7 @@ def test_a_stale_answer_names_the_exercise_it_belongs_to() -> None:
     _, result = attribution.judge("padding", _cell(same_as=["bogus", "channels"]))
     assert result is not None and (result["score"], result["status"]) == (0.0, "unanswered")
     assert result["feedback"][0].startswith(
-        "conv still holds your answer to Channels (channels): the answer cell (cell 16)")
+        "conv still holds your answer to Channels (channels): the answer cell (cell 15)")
 
 
 @pytest.mark.parametrize("facts", [

@@ -213,7 +213,7 @@ def test_refused_syntax_is_never_a_syntax_error_or_a_skipped_cell(
 MIXED = Case("mixed", cells={"padding": "raise ValueError('nope')", "stride": "pass",
                              "worked_7x7": "%time conv7 = nn.Conv2d(1, 1, kernel_size=3)"})
 RAISED = "Your answer cell (cell 16) raised ValueError: nope"
-HOLDS = ("conv still holds your answer to Channels (channels): the answer cell (cell 21) of "
+HOLDS = ("conv still holds your answer to Channels (channels): the answer cell (cell 22) of "
          "this exercise did not assign conv")
 
 

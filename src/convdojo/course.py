@@ -71,8 +71,12 @@ def _read(path: Path) -> dict[str, object]:
     return section
 
 
-def load(course_dir: Path | str | None = None, *, secret: bool = True) -> Course:
-    """The course's settings; ``secret=False`` for anything a student runs."""
+def load(course_dir: Path | str | None = None, *, secret: bool = True,
+         environment: bool = True) -> Course:
+    """The course's settings; ``secret=False`` for anything a student runs.
+
+    ``environment=False`` reads the file alone: the notebooks are built from the
+    course's committed settings, whatever the shell that builds them says."""
     salt, enabled, source = DEFAULT_SALT, True, "defaults"
     folder = Path(course_dir) if course_dir is not None else None
     if folder is not None and (folder / CONFIG).is_file():
@@ -80,9 +84,9 @@ def load(course_dir: Path | str | None = None, *, secret: bool = True) -> Course
         salt = str(section.get("salt", salt)).strip() or DEFAULT_SALT
         enabled = bool(section.get("enabled", True))
         source = str(folder / CONFIG)
-    if os.environ.get("CONVDOJO_VARIANT_SALT", "").strip():
+    if environment and os.environ.get("CONVDOJO_VARIANT_SALT", "").strip():
         salt, source = os.environ["CONVDOJO_VARIANT_SALT"].strip(), "environment"
-    if os.environ.get("CONVDOJO_VARIANTS", "").strip().lower() in _OFF:
+    if environment and os.environ.get("CONVDOJO_VARIANTS", "").strip().lower() in _OFF:
         enabled, source = False, "environment"
     key = course_secret.load(folder) if secret else FIXED
     return Course(salt, enabled, key, source)

@@ -60,7 +60,7 @@ def source_path(root: Path, assignment: str) -> Path:
 
 def write_sources(root: Path, *, check: bool = False) -> list[Path]:
     """Write (or, with ``check``, compare) every solutions/ notebook; return stale paths."""
-    course = load_course(root / "autograder", secret=False)
+    course = load_course(root / "autograder", secret=False, environment=False)
     paths = (source_path(root, lesson.assignment) for lesson in LESSONS)
     texts = (nbformat.writes(build_source(lesson, course)) + "\n" for lesson in LESSONS)
     return [path for path, text in zip(paths, texts) if sync_file(path, text, check=check)]
