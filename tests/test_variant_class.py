@@ -26,12 +26,22 @@ def solve(spec: specs.Spec) -> object:
                                         if any(specs.get(e).domain for e in a.exercises)],
                          ids=lambda a: a.name)
 def test_no_two_students_share_all_numbers(assignment: specs.Assignment) -> None:
+    """Where the domain allows it (far more combinations than students, so that random
+    draws do not collide), no two students share every number; a small domain is used
+    nearly in full."""
+    size = 1
+    groups = {specs.get(e).domain.group or e: specs.get(e).domain  # type: ignore[union-attr]
+              for e in assignment.exercises if specs.get(e).domain is not None}
+    for domain in groups.values():
+        size *= domain.size()
     seen: dict[tuple, str] = {}
     for student in CLASS:
         key = tuple(tuple(sorted((numbers(e, student, COURSE) or {}).items()))
                     for e in assignment.exercises)
-        assert key not in seen, f"{student} and {seen[key]} share every number"
+        if size >= 10**6:
+            assert key not in seen, f"{student} and {seen[key]} share every number"
         seen[key] = student
+    assert len(seen) >= 0.75 * min(size, len(CLASS)), (len(seen), size)
 
 
 def test_a_student_always_gets_the_same_numbers_and_the_salt_matters() -> None:

@@ -14,7 +14,7 @@ from .answers import as_shape, same_count
 from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, ValueSpec,
                     WrittenSpec, ZEROS, defining)
 from .rules import KEEP, spatial, times
-from .variants import Draw, public
+from .variants import Draw, public, varying
 
 CONV = (nn.Conv2d,)
 TCONV = (nn.ConvTranspose2d,)
@@ -60,32 +60,39 @@ dilated_conv = LayerSpec(
                   Draw("another size", 1, 48, count=3)),
 )
 
-POINT_RULE = spatial(32, KEEP)
-pointwise_conv = LayerSpec(
-    id="pointwise_conv",
-    title="1×1 convolution: mixing channels",
-    prompt=(
-        "Create a layer that mixes 64 channels into 32 at every pixel independently, "
-        "keeping H and W: each output pixel must depend only on the 64 values at the same "
-        "position. It has 64·32 weights plus 32 biases = 2080 parameters."
-    ),
-    answer_name="mix",
-    points=2,
-    solution="mix = nn.Conv2d(64, 32, kernel_size=1)",
-    hints=("Which kernel size looks at one pixel only?",),
-    input_shape=(2, 64, 28, 28),
-    rule=POINT_RULE,
-    layer_types=CONV,
-    constraints=_io(64, 32) + (
-        defining("kernel_size", ((1, 1),), "one pixel at a time (a 1×1 kernel, "
-                 "64·32 weights + 32 biases = 2080 parameters)"),
-        _bias("a bias (the 32 biases of the 2080 parameters)"),
-    ),
-    variants=public(((1, 64, 7, 9), "batch 1, non-square"), ((5, 64, 1, 1), "a 1×1 image")),
-    hidden_draws=(Draw('odd size', 10, 19, square=True, parity="odd"),
-                  Draw('non-square', 1, 37, square=False),
-                  Draw("another size", 1, 48, count=3)),
-)
+def _pointwise(c_in: int, c_out: int) -> LayerSpec:
+    n = c_in * c_out + c_out
+    return LayerSpec(
+        id="pointwise_conv",
+        title="1×1 convolution: mixing channels",
+        prompt=(
+            f"Create a layer that mixes {c_in} channels into {c_out} at every pixel "
+            f"independently, keeping H and W: each output pixel must depend only on the {c_in} "
+            f"values at the same position. It has {c_in}·{c_out} weights plus {c_out} biases = "
+            f"{n} parameters."
+        ),
+        answer_name="mix",
+        points=2,
+        solution=f"mix = nn.Conv2d({c_in}, {c_out}, kernel_size=1)",
+        hints=("Which kernel size looks at one pixel only?",),
+        input_shape=(2, c_in, 28, 28),
+        rule=spatial(c_out, KEEP),
+        layer_types=CONV,
+        constraints=_io(c_in, c_out) + (
+            defining("kernel_size", ((1, 1),), f"one pixel at a time (a 1×1 kernel, "
+                     f"{c_in}·{c_out} weights + {c_out} biases = {n} parameters)"),
+            _bias(f"a bias (the {c_out} biases of the {n} parameters)"),
+        ),
+        variants=public(((1, c_in, 7, 9), "batch 1, non-square"),
+                        ((5, c_in, 1, 1), "a 1×1 image")),
+        hidden_draws=(Draw('odd size', 10, 19, square=True, parity="odd"),
+                      Draw('non-square', 1, 37, square=False),
+                      Draw("another size", 1, 48, count=3)),
+    )
+
+
+pointwise_conv = varying(_pointwise, {"c_in": (16, 24, 48, 64), "c_out": (8, 12, 32, 40)},
+                         {"c_in": 64, "c_out": 32})
 
 DEPTH_RULE = spatial(None, KEEP)
 depthwise_conv = LayerSpec(
