@@ -21,11 +21,11 @@ from pathlib import Path
 from . import course_secret
 from .course_secret import FIXED, Secret
 
-__all__ = ["Course", "DEFAULT_SALT", "CONFIG", "load", "find_course_dir", "salt_secret"]
+__all__ = ["Course", "DEFAULT_SALT", "CONFIG", "OFF", "load", "find_course_dir", "salt_secret"]
 
 DEFAULT_SALT = "convdojo"
 CONFIG = "convdojo.toml"
-_OFF = ("0", "off", "false", "no")
+OFF = ("0", "off", "false", "no")  # values of CONVDOJO_VARIANTS that switch variants off
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def load(course_dir: Path | str | None = None, *, secret: bool = True,
         source = str(folder / CONFIG)
     if environment and os.environ.get("CONVDOJO_VARIANT_SALT", "").strip():
         salt, source = os.environ["CONVDOJO_VARIANT_SALT"].strip(), "environment"
-    if environment and os.environ.get("CONVDOJO_VARIANTS", "").strip().lower() in _OFF:
+    if environment and os.environ.get("CONVDOJO_VARIANTS", "").strip().lower() in OFF:
         enabled, source = False, "environment"
     key = course_secret.load(folder) if secret else FIXED
     return Course(salt, enabled, key, source)
