@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+# The kit's tests grade fixed answers for folder names like "alice": they run with variants
+# off (today's numbers), and the variant tests turn them on themselves.  Set here, before
+# any test, so the kernels and sandboxes they start inherit it.
+os.environ.setdefault("CONVDOJO_VARIANTS", "off")
 
 HERE = str(Path(__file__).resolve().parent)
 if HERE not in sys.path:

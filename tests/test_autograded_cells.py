@@ -27,11 +27,14 @@ HIDDEN_ENV = ("DISPLAY", "WAYLAND_DISPLAY", "CONVDOJO_DEVICE")
 
 # conv_shapes answers that are partly right, wrong, unanswered, or break their own cell
 MIXED = {
-    # right shape, wrong kernel; torch warns about 'same' with an even kernel
-    "channels": ("conv = nn.Conv2d(3, 16, kernel_size=4, padding='same')", "partial"),
+    # right shape, wrong kernel; torch warns about 'same' with an even kernel (the answer
+    # cell of a varying exercise does not run the layer: this one does, on x)
+    "channels": ("conv = nn.Conv2d(3, 16, kernel_size=4, padding='same')\nconv(x).shape",
+                 "partial"),
     "padding": ("conv = nn.Conv2d(16, 16, kernel_size=5, padding=1)", "partial"),
     # in_channels 1: the answer cell raises on the shown input
-    "stride": ("conv = nn.Conv2d(1, 3, kernel_size=5, stride=2, padding=2)", "partial"),
+    "stride": ("conv = nn.Conv2d(1, 3, kernel_size=5, stride=2, padding=2)\nconv(x).shape",
+               "partial"),
     "combination": ("conv = None", "zero"),
     "weight_shape": ("weight_shape = (5, 5, 3, 5)", "zero"),
     "param_count": ("n_params = '380'", "zero"),
@@ -111,7 +114,7 @@ def test_partial_credit_is_fractional_and_wrong_answers_stay_quiet() -> None:
             assert score == points, text_of(cell)
             continue
         namespace: dict = {"nn": torch.nn}
-        exec(MIXED[exercise][0], namespace)
+        exec(MIXED[exercise][0].split("\n")[0], namespace)  # the answer, not its call
         answer = namespace[specs.get(exercise).answer_name]
         expected = convdojo.check(exercise, answer, hidden=True).score
         assert score == pytest.approx(expected, abs=1e-9), text_of(cell)

@@ -124,7 +124,7 @@ def test_the_plan_knows_each_exercises_answer_cell() -> None:
 
     data = nbformat.writes(released()).encode()
     plan = notebook.plan(notebook.parse(data), ["worked_7x7", "channels", "padding", "nope"])
-    assert plan.answer_cell == {"worked_7x7": 6, "channels": 10, "padding": 15}
+    assert plan.answer_cell == {"worked_7x7": 7, "channels": 11, "padding": 16}
     assert [c.answers for c in plan.cells if c.answers] == [["worked_7x7"], ["channels"],
                                                             ["padding"]]
 

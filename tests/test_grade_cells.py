@@ -49,7 +49,7 @@ class Case:
 
 
 STALE = ("unanswered", "conv still holds your answer to Channels (channels): the answer "
-                       "cell (cell 15) of this exercise did not assign conv")
+                       "cell (cell 16) of this exercise did not assign conv")
 IMPORTS = """
 from IPython.display import display
 import statistics
@@ -121,7 +121,7 @@ CASES = [
          note="shell commands (!ls) are not run by the grader"),
     # --- an answer belongs to its own exercise --------------------------------------
     Case("answer_cell_raises", cells={"padding": "raise ValueError('nope: ' + 'x' * 2000)"},
-         expect={"padding": ("invalid", "Your answer cell (cell 15) raised ValueError: nope: "
+         expect={"padding": ("invalid", "Your answer cell (cell 16) raised ValueError: nope: "
                                         "xxx")}),
     Case("answer_cell_binds_nothing", cells={"padding": "x = torch.randn(4, 16, 16, 16)"},
          expect={"padding": STALE}),
@@ -212,8 +212,8 @@ def test_refused_syntax_is_never_a_syntax_error_or_a_skipped_cell(
 # --- the same attribution from Dask and the student-side tools ------------------------
 MIXED = Case("mixed", cells={"padding": "raise ValueError('nope')", "stride": "pass",
                              "worked_7x7": "%time conv7 = nn.Conv2d(1, 1, kernel_size=3)"})
-RAISED = "Your answer cell (cell 15) raised ValueError: nope"
-HOLDS = ("conv still holds your answer to Channels (channels): the answer cell (cell 21) of "
+RAISED = "Your answer cell (cell 16) raised ValueError: nope"
+HOLDS = ("conv still holds your answer to Channels (channels): the answer cell (cell 22) of "
          "this exercise did not assign conv")
 
 

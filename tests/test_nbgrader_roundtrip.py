@@ -45,7 +45,8 @@ HONEST = {
     "cy": {},                                                     # nothing answered
     "dee": {                                                      # mixed, an error, a warning
         "worked_7x7": SOLUTIONS["worked_7x7"],
-        "channels": "conv = nn.Conv2d(1, 16, kernel_size=3, padding=1)",  # its cell raises
+        # its cell raises (it runs the layer on x, the input its prompt cell set)
+        "channels": "conv = nn.Conv2d(1, 16, kernel_size=3, padding=1)\nconv(x).shape",
         "stride": "conv = nn.Conv2d(3, 3, kernel_size=4, stride=2, padding=1)",
         "combination": "conv = nn.Conv2d(3, 16, kernel_size=4, padding='same')",  # warns
         "param_count": "n_params = 380",
@@ -163,6 +164,9 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Cycle:
     # nbgrader reads nbgrader_config.py from its working directory; a copy of the kit's
     # config outside autograder/ takes its own folder as the course root.
     shutil.copy(ROOT / "autograder" / "nbgrader_config.py", course / "nbgrader_config.py")
+    # Today's fixed numbers (its answers are the fixed solutions); test_variant_parity.py
+    # runs this cycle with variants on.
+    (course / "convdojo.toml").write_text("[variants]\nenabled = false\n")
     log: list[str] = []
     _nbgrader("generate_assignment", ASSIGNMENT, "--force", course=course, log=log)
     for student, answers in {**HONEST, **TAMPERED}.items():

@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .checks import CheckResult, check
+    from .identity import identify
     from .network_trace import trace
+    from .yours import exercise
 
-__all__ = ["check", "CheckResult", "trace", "__version__"]
+__all__ = ["check", "CheckResult", "identify", "exercise", "trace", "__version__"]
 __version__ = "0.1.0"
 
 
@@ -23,4 +25,12 @@ def __getattr__(name: str) -> Any:
         from .network_trace import trace
 
         return trace
+    if name == "identify":
+        from .identity import identify
+
+        return identify
+    if name == "exercise":
+        from .yours import exercise
+
+        return exercise
     raise AttributeError(f"module 'convdojo' has no attribute {name!r}")

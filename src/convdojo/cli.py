@@ -22,6 +22,7 @@ COMMANDS = {
     "grade": ("convdojo.cli_grade", "grade a batch of submissions in isolation"),
     "validate": ("convdojo.cli_validate", "check your notebook before you submit it"),
     "report": ("convdojo.cli_report", "rebuild a graded run's class report (report.html)"),
+    "variant": ("convdojo.cli_variant", "show a student's numbers and expected answers (TAs)"),
 }
 
 

@@ -29,6 +29,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=DEVICES, default=None,
                         help="where the checks run (default: CONVDOJO_DEVICE, else cuda if "
                              "available, else cpu)")
+    parser.add_argument("--student", default=None, metavar="ID",
+                        help="check on this student's numbers (default: the submission "
+                             "folder, else JUPYTERHUB_USER, else the id typed in the notebook)")
 
 
 def _marks(out: TextIO) -> dict[str, str]:
@@ -99,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from .grade.errors import GraderError
 
     try:
-        report = validate.grade(insp, device=args.device)
+        report = validate.grade(insp, device=args.device, student=args.student)
     except ValueError as exc:  # an unusable --device or CONVDOJO_DEVICE
         print(f"convdojo validate: error: {exc}", file=sys.stderr)
         return 2

@@ -51,10 +51,14 @@ class _State:
         if assignment not in self.sessions:
             from .grade.session import Session
 
+            from . import course
+
+            where = course.find_course_dir(self.files[0].path if self.files else Path.cwd())
             try:
                 self.sessions[assignment] = Session(assignment, device=self.device,
                                                     hidden=self.hidden, warm=self.warm,
-                                                    reduced_ok=True)
+                                                    reduced_ok=True, course=course.load(
+                                                        where, secret=self.hidden))
             except ValueError as exc:  # an unusable --device or CONVDOJO_DEVICE
                 raise pytest.UsageError(f"convdojo autograder: {exc}") from None
         return self.sessions[assignment]
@@ -72,6 +76,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "available, else cpu)")
     group.addoption("--hidden", action="store_true",
                     help="also run the hidden checks, as `convdojo grade` does (instructors)")
+    group.addoption("--student", default=None, metavar="ID",
+                    help="grade on this student's numbers (default: the nbgrader folder the "
+                         "notebook sits in, else JUPYTERHUB_USER; never the notebook's own)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -147,7 +154,10 @@ class NotebookFile(pytest.File):
             assert self.inspection is not None and self.assignment is not None
             run = self.config.stash[STATE].session(self.assignment)
             try:
-                self._graded = run.grade(self.inspection.data)
+                from .identity import for_grading
+
+                student, _ = for_grading(self.path, self.config.getoption("student"))
+                self._graded = run.grade(self.inspection.data, student)
             except GraderError as exc:
                 self._error = f"the grader could not run: {exc}"
         if self._error is not None:

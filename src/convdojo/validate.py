@@ -212,23 +212,41 @@ def _written(insp: Inspection, lesson: Lesson) -> list[tuple[str, float, bool]]:
 
 def has_hidden_checks(spec: Any) -> bool:
     """Whether the grader runs checks on this exercise that a student's self-check does not."""
-    return (any(getattr(v, "hidden", False) for v in getattr(spec, "variants", ()) or ())
-            or any(case[2] for case in getattr(spec, "cases", ()) or ()))
+    return bool(getattr(spec, "hidden_draws", ()) or getattr(spec, "hidden_case", None)
+                or any(getattr(v, "hidden", False) for v in getattr(spec, "variants", ()) or ())
+                or any(case[2] for case in getattr(spec, "cases", ()) or ()))
 
 
 def grade(insp: Inspection, *, device: str | None = None,
-          session: Session | None = None) -> Report:
-    """Run the grader on a sound notebook with the visible checks (GraderError if it cannot)."""
+          session: Session | None = None, student: str | None = None) -> Report:
+    """Run the grader on a sound notebook with the visible checks (GraderError if it cannot).
+
+    Whose numbers: ``student`` (``--student``), else the nbgrader folder, else JupyterHub's
+    user, else the id typed in the notebook (said in the notes: the grader uses the
+    folder's)."""
     if not insp.ok or insp.assignment is None:
         raise ValueError("grade() needs a notebook that passed inspect()")
     from .grade.session import Session
 
     own = session is None
     # Started before anything imports torch here: the sandbox's import overlaps ours.
+    from . import course, identity
+
     run = session or Session(insp.assignment, device=device, hidden=False,
-                                reduced_ok=True)
+                                reduced_ok=True, course=course.load(
+                                    course.find_course_dir(insp.path.parent), secret=False))
+    who, how = identity.for_grading(insp.path, student)
+    typed = identity.typed_student(insp.data.decode("utf-8", "replace"))
+    extra = []
+    if not who and typed:
+        who = typed
+        extra.append(f"Checked on the numbers of {typed!r}, the id typed in the notebook; "
+                     "the grader uses your submission folder's id.")
+    elif who and typed and typed != who:
+        extra.append(f"The notebook was set up for {typed!r}, but it is checked (and will be "
+                     f"graded) as {who!r} ({how}).")
     try:
-        out = run.grade(insp.data)
+        out = run.grade(insp.data, who)
     finally:
         if own:
             run.close()
@@ -236,6 +254,6 @@ def grade(insp: Inspection, *, device: str | None = None,
     assert lesson is not None  # inspect() found it
     numbers = {g.item: g.number for g in layout.graded_cells(lesson)}
     results = sorted(out.results, key=lambda r: numbers.get(r["exercise_id"], 0))
-    notes = list(out.notes) + ([run.iso.student_note] if run.iso.student_note else [])
+    notes = extra + list(out.notes) + ([run.iso.student_note] if run.iso.student_note else [])
     return Report(insp, results, numbers, _written(insp, lesson), notes,
                   any(has_hidden_checks(s) for s in run.specs))

@@ -77,7 +77,8 @@ def fill(answers: dict[str, str], base: nbformat.NotebookNode | None = None,
     """The released notebook with these answer cells' sources (others left as released).
 
     ``extra`` inserts code cells ``(anchor, source)``: after the cell whose grade_id is
-    ``anchor``, after the setup cell for "start", at the end for "end".
+    ``anchor``, after the setup cell for "start" (the imports; after the identity cell),
+    at the end for "end".
     """
     nb = copy.deepcopy(base if base is not None else released())
     for ex, source in answers.items():
@@ -90,7 +91,9 @@ def fill(answers: dict[str, str], base: nbformat.NotebookNode | None = None,
             nb.cells.append(cell)
             continue
         if anchor == "start":
-            at = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+            at = next((i for i, c in enumerate(nb.cells) if c.metadata.get(
+                "convdojo", {}).get("role") == "setup"),
+                next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"))
         else:
             at = next(i for i, c in enumerate(nb.cells) if grade_id(c) == anchor)
         nb.cells.insert(at + 1, cell)

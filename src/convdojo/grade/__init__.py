@@ -74,6 +74,9 @@ def grade_batch(
                              "every Dask worker grades (set it with `dask worker --nthreads N`)")
         address = cluster.check_address(scheduler)
         _check_device_name(device)  # the workers resolve it: this machine may have no GPU
+    from convdojo import course as course_mod
+
+    course = course_mod.load(course_mod.find_course_dir(root))
     outdir.mkdir(parents=True, exist_ok=True)
     journal = Journal(outdir / "journal.jsonl", spec.name)
     subs, skipped = discover(root, spec.name, spec.notebook)
@@ -84,17 +87,33 @@ def grade_batch(
             from .batch import Batch
 
             n, dev, iso = local
-            Batch(spec, outdir, n, limits, dev, iso).run(recorder, subs)
-            how = Where(iso.label, dev, list(iso.notes), iso.bwrap is not None)
+            Batch(spec, outdir, n, limits, dev, iso, course).run(recorder, subs)
+            how = Where(iso.label, dev, list(iso.notes) + _secret_note(course),
+                        iso.bwrap is not None)
         else:
             run = cluster.grade_on_cluster(address, spec=spec, subs=subs, recorder=recorder,
-                                           limits=limits, device=device, sandbox_on=sandbox)
-            how = Where(cluster.label(run.isolation), cluster.label(run.devices), run.notes,
-                        set(run.isolation) == {"bubblewrap"})
+                                           limits=limits, device=device, sandbox_on=sandbox,
+                                           course=course)
+            how = Where(cluster.label(run.isolation), cluster.label(run.devices),
+                        run.notes + _secret_note(course), set(run.isolation) == {"bubblewrap"})
     finally:
         bar.close()
         journal.close()
     return _finish(spec, outdir, subs, skipped, journal, limits, started, recorder, how)
+
+
+def _secret_note(course: Any) -> list[str]:
+    """The summary says when hidden inputs came from fixed seeds, and how numbers vary."""
+    from convdojo import course_secret
+
+    notes = []
+    if course.secret.fixed:
+        notes.append(f"hidden inputs from fixed seeds (no course secret): set "
+                     f"{course_secret.ENV} or write {course_secret.FILENAME} in the course "
+                     "folder")
+    if not course.variants:
+        notes.append("variants are off: every student was graded on the same numbers")
+    return notes
 
 
 def _local(workers: int | None, device: str | None,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import checker, sandbox
-from .engine import Engine, Job, Pending
+from .engine import Engine, Job, Pending, Who
 from .errors import GraderError
 from .journal import Recorder
 from .limits import Limits
@@ -58,8 +58,8 @@ class PoolChecks:
                 self.pool = self._new("spawn")
                 return self.pool, self.pool.submit(checker.check_one, *args)
 
-    def submit(self, exercise: str, tree: Any, runs: dict[str, Any]) -> Pending:
-        args = (exercise, tree, runs)
+    def submit(self, exercise: str, tree: Any, runs: dict[str, Any], who: Who) -> Pending:
+        args = (exercise, tree, runs, None, True, who[0], who[1])
         first = self._submit(args)
         return lambda: self._result(first, args, retry=True)
 
@@ -87,15 +87,19 @@ class PoolChecks:
 
 class Batch:
     def __init__(self, assignment: Any, out: Path, workers: int, limits: Limits,
-                 device: str, iso: sandbox.Isolation) -> None:
+                 device: str, iso: sandbox.Isolation, course: Any = None) -> None:
         from convdojo import specs
+        from convdojo.course import Course
 
+        self.course = course or Course()
         self.specs = [specs.get(e) for e in assignment.exercises]
         self.out, self.limits, self.device, self.iso = out, limits, device, iso
         self.n_workers = max(1, workers)
+        self.roster: list[str] = []
 
     def run(self, recorder: Recorder, subs: list[Submission]) -> None:
         """Grade what the journal does not hold as final."""
+        self.roster = [sub.student_id for sub in subs]
         todo = recorder.begin(subs)
         if todo:
             checks = PoolChecks(self.n_workers, self.device, self.limits.memory)
@@ -110,7 +114,8 @@ class Batch:
             jobs.put(sub)
         done: queue.Queue[tuple[Submission, Graded] | GraderError] = queue.Queue()
         workdir = sandbox.make_workdir()
-        job = Job.make(self.specs, self.limits, self.iso)
+        job = Job.make(self.specs, self.limits, self.iso, course=self.course,
+                       roster=self.roster)
         engines = [Engine(self.iso, workdir, i, self.out / f".worker-{i}.log", checks, job)
                    for i in range(min(self.n_workers, len(todo)))]
         threads = [threading.Thread(target=_drive, args=(e, jobs, done), daemon=True)
@@ -150,7 +155,8 @@ def _drive(engine: Engine, jobs: queue.Queue[Submission],
                 sub = None
             # The next notebook runs in the sandbox while the last one's checks finish.
             try:
-                started = (sub, engine.run(sub.data or b"")) if sub is not None else None
+                started = ((sub, engine.run(sub.data or b"", sub.student_id)) if sub is not None
+                           else None)
             finally:  # even when the sandbox cannot start again, the last one counts
                 if ahead is not None:
                     done.put((ahead[0], ahead[1]()))

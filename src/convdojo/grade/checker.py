@@ -7,6 +7,7 @@ hidden variants.  Results are scrubbed so no page shows a hidden input.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -145,19 +146,30 @@ def _rebuild(tree: Any) -> Any:
 
 
 def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
-              device: str | None = None, hidden: bool = True) -> dict[str, Any]:
-    """Grade one answer; always returns a CheckResult dict (never raises).
+              device: str | None = None, hidden: bool = True, student: str = "",
+              course: Any = None) -> dict[str, Any]:
+    """Grade one answer on ``student``'s numbers (the folder's id; "" for the fixed
+    ones); always returns a CheckResult dict (never raises).
 
     ``hidden=False`` runs only the visible checks, as a student's self-check does.
-    An answer whose plain data is identical to one this process checked before gets
-    that result again (``memo``): a class hands in the same layer many times."""
+    An answer whose plain data is identical to one this process checked before, on the
+    same numbers and hidden inputs, gets that result again (``memo``): a class hands in
+    the same layer many times."""
+    from convdojo.course import Course
+    from convdojo.specs.personal import numbers
+
+    course = course if course is not None else Course()
     dev = device or _STATE.get("device") or "cpu"
-    key = memo.key(exercise_id, tree, results, dev, hidden)
+    # What the check depends on besides the answer: the student's numbers (not who they
+    # are: students with the same numbers get the same hidden inputs) and the secret.
+    key = memo.key(exercise_id, tree, results, dev, hidden,
+                   numbers(exercise_id, student, course),
+                   hashlib.sha256(course.secret.key).hexdigest(), course.variants)
     found = memo.get(key)
     if found is not None:
         return found
     try:
-        result = _check_one(exercise_id, tree, results, dev, hidden)
+        result = _check_one(exercise_id, tree, results, dev, hidden, student, course)
     except _GraderFailed as failed:  # the grader's fault, not the answer's: not kept
         return failed.result
     memo.put(key, result)
@@ -170,13 +182,13 @@ class _GraderFailed(Exception):
 
 
 def _check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]], dev: str,
-               hidden: bool) -> dict[str, Any]:
-    from convdojo import specs
+               hidden: bool, student: str, course: Any) -> dict[str, Any]:
     from convdojo.checks import CheckResult, check
+    from convdojo.specs.personal import resolve
 
     from .inside.codec import PlainError
 
-    spec = specs.get(exercise_id)
+    spec = resolve(exercise_id, student, course, hidden)
     tree, not_its_own = attribution.judge(spec.id, tree)
     if not_its_own is not None:  # the answer cell raised, or the value is another's
         return not_its_own
@@ -196,7 +208,8 @@ def _check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]], dev: 
                                   f"{spec.answer_name} could not be graded: {exc}").to_dict()
     try:
         with _budget(CHECK_SECONDS):
-            result = check(exercise_id, answer, device=dev, hidden=hidden)
+            result = check(exercise_id, answer, device=dev, hidden=hidden, student=student,
+                           course=course)
     except Exception as exc:  # noqa: BLE001  (check() catches the answer's errors; this is ours)
         raise _GraderFailed(CheckResult.simple(
             spec.id, spec.points, "error", f"The grader failed on this answer "

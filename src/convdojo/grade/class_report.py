@@ -21,7 +21,7 @@ from ..gradebook import Suspect
 from .journal import atomic_write
 
 __all__ = ["ExerciseStats", "Misconception", "Student", "RunProblem", "ClassReport",
-           "analyse", "write_report", "CSV_COLUMNS", "HELP_BELOW", "HELP_MISCONCEPTIONS"]
+           "Copy", "analyse", "write_report", "CSV_COLUMNS", "HELP_BELOW", "HELP_MISCONCEPTIONS"]
 
 CSV_COLUMNS = ["exercise_id", "code", "count", "students"]
 HELP_BELOW = 0.5          # a total under half the points needs help...
@@ -97,6 +97,16 @@ class RunProblem:
 
 
 @dataclass
+class Copy:
+    """A grade record's flag: this student's answers fit ``other``'s variant, not their own."""
+
+    student_id: str
+    other: str
+    evidence: str
+    page: str
+
+
+@dataclass
 class ClassReport:
     assignment: str
     title: str
@@ -107,6 +117,7 @@ class ClassReport:
     help: list[Student]
     problems: list[RunProblem]
     suspects: list[Suspect] | None  # None: gradebook compare did not run
+    copies: list[Copy] = field(default_factory=list)
 
 
 def _codes_of(result: dict[str, Any]) -> list[str]:
@@ -131,7 +142,7 @@ def analyse(grades: dict[str, Any], compare: dict[str, Any] | None = None) -> Cl
     order: list[str] = list(titles)
     per_ex: dict[str, ExerciseStats] = {}
     found: dict[str, Misconception] = {}
-    students, problems = [], []
+    students, problems, copies = [], [], []
     for s in grades.get("students", []):
         sid = str(s["student_id"])
         page = f"feedback/{safe_name(sid)}.html"
@@ -158,11 +169,12 @@ def analyse(grades: dict[str, Any], compare: dict[str, Any] | None = None) -> Cl
         students.append(Student(sid, float(s.get("score", 0)), float(s.get("max_score", 0)),
                                 codes, page))
         problems += _problems(sid, s, page)
+        copies += _copies(sid, s, page)
     ranked = sorted(found.values(), key=lambda m: (-len(m.students), m.code))
     return ClassReport(str(grades.get("assignment", "")), str(grades.get("title", "")),
                        str(grades.get("generated", "")),
                        [per_ex[e] for e in order if e in per_ex], ranked, students,
-                       _needs_help(students), problems, _suspects(compare))
+                       _needs_help(students), problems, _suspects(compare), copies)
 
 
 def _problems(sid: str, s: dict[str, Any], page: str) -> list[RunProblem]:
@@ -181,6 +193,13 @@ def _problems(sid: str, s: dict[str, Any], page: str) -> list[RunProblem]:
     detail = notes[-1] if notes else next(
         (str(line) for r in errors for line in r.get("feedback", [])), "")
     return [RunProblem(sid, kind, detail, page)]
+
+
+def _copies(sid: str, s: dict[str, Any], page: str) -> list[Copy]:
+    from .copying import parse
+
+    found = (parse(str(n)) for n in s.get("notes", []))
+    return [Copy(sid, other, evidence, page) for other, evidence in filter(None, found)]
 
 
 def _needs_help(students: list[Student]) -> list[Student]:

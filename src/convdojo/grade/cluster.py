@@ -130,8 +130,10 @@ def _root_cause(exc: BaseException) -> str:
 def task_key(config: Config, sub: Submission) -> str:
     """Deterministic: the same student, notebook and settings are one task, however
     often (or by however many clients) they are submitted."""
+    course = config.course  # other numbers or another secret: another task
     what = json.dumps([config.assignment, config.limits.header(), config.device,
-                       config.sandbox, sub.student_id, sub.digest])
+                       config.sandbox, sub.student_id, sub.digest, course.salt,
+                       course.variants, hashlib.sha256(course.secret.key).hexdigest()])
     return f"convdojo-grade-{hashlib.sha256(what.encode()).hexdigest()[:32]}"
 
 
@@ -169,12 +171,15 @@ def _failed(spec: Any, exc: BaseException) -> Graded:
 
 
 def grade_on_cluster(address: str, *, spec: Any, subs: list[Submission], recorder: Recorder,
-                     limits: Limits, device: str | None, sandbox_on: bool) -> ClusterRun:
+                     limits: Limits, device: str | None, sandbox_on: bool,
+                     course: Any = None) -> ClusterRun:
     """Grade on the cluster at ``address`` what the journal does not hold as final."""
     import convdojo
 
+    from convdojo.course import Course
+
     config = Config(spec.name, tuple(spec.exercises), convdojo.__version__, limits, device,
-                    sandbox_on)
+                    sandbox_on, course or Course(), tuple(sub.student_id for sub in subs))
     run = ClusterRun()
     client = _connect(address)
     try:
@@ -202,7 +207,8 @@ def _stream(client: Any, config: Config, spec: Any, todo: list[Submission],
             window = max(4, 2 * sum(client.nthreads().values()))
             looked = time.monotonic()
         while len(pending) < window and (sub := next(queue, None)) is not None:
-            future = client.submit(grade_task, config, sub.data, key=task_key(config, sub))
+            future = client.submit(grade_task, config, sub.data, sub.student_id,
+                                   key=task_key(config, sub))
             pending[future.key] = (sub, future)
             done.add(future)
 

@@ -14,22 +14,28 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from . import checker, sandbox
+from . import checker, copying, sandbox
 from .errors import CannotStart
 from .inside import codec
 from .limits import Limits, format_size
 from .records import Graded, Run
 from .workers import Worker, WorkerDied
 
+if TYPE_CHECKING:
+    from convdojo.course import Course
+
 __all__ = ["Checks", "Engine", "InlineChecks", "Job", "lost", "missing"]
 
 Pending = Callable[[], dict[str, Any]]  # a check under way: call it for its result
 
 
+Who = tuple[str, "Course"]  # the folder's student id and the course: whose numbers to grade
+
+
 class Checks(Protocol):
-    def submit(self, exercise: str, tree: Any, runs: dict[str, Any]) -> Pending: ...
+    def submit(self, exercise: str, tree: Any, runs: dict[str, Any], who: Who) -> Pending: ...
 
 
 class InlineChecks:
@@ -38,9 +44,9 @@ class InlineChecks:
     def __init__(self, device: str, hidden: bool = True) -> None:
         self.device, self.hidden = device, hidden
 
-    def submit(self, exercise: str, tree: Any, runs: dict[str, Any]) -> Pending:
+    def submit(self, exercise: str, tree: Any, runs: dict[str, Any], who: Who) -> Pending:
         return lambda: checker.check_one(exercise, tree, runs, device=self.device,
-                                         hidden=self.hidden)
+                                         hidden=self.hidden, student=who[0], course=who[1])
 
 
 @dataclass(frozen=True)
@@ -50,18 +56,32 @@ class Job:
     specs: tuple[Any, ...]
     limits: Limits
     header: dict[str, Any]
-    cases: dict[str, list[Any]]
+    course: Course
+    hidden: bool = True
+    roster: tuple[str, ...] = ()  # the batch's student ids: whose variants copies may fit
 
     @classmethod
     def make(cls, specs: Sequence[Any], limits: Limits, iso: sandbox.Isolation, *,
-             hidden: bool = True) -> Job:
+             hidden: bool = True, course: Course | None = None,
+             roster: Sequence[str] = ()) -> Job:
+        from convdojo.course import Course
+
         exercises = [{"id": s.id, "name": s.answer_name, "kind": s.kind} for s in specs]
         # RLIMIT_NPROC counts every task of this uid (a Dask worker's threads too): without
         # them a non-root sandbox could not fork at all.  Root ignores the limit.
         extra = {"max_procs": limits.nproc if iso.bwrap else 0,
                  "nproc": 0 if os.geteuid() == 0 else _user_tasks() + 64 + limits.nproc}
         header = {"exercises": exercises, **limits.header(), **extra}
-        return cls(tuple(specs), limits, header, _cases(specs, hidden))
+        return cls(tuple(specs), limits, header, course or Course(), hidden, tuple(roster))
+
+    def cases(self, student: str) -> dict[str, list[Any]]:
+        """The function exercises' arguments for this student (hidden ones from the
+        course secret), sent only after the notebook has run."""
+        from convdojo.specs.personal import resolve
+
+        functions = [resolve(s.id, student, self.course, self.hidden) for s in self.specs
+                     if s.kind == "function"]
+        return _cases(functions, self.hidden)
 
 
 def _user_tasks() -> int:
@@ -116,12 +136,13 @@ class Engine:
     def running(self) -> bool:
         return self.worker.proc is not None and self.worker.proc.poll() is None
 
-    def grade(self, notebook: bytes) -> Graded:
-        """Run one notebook and decide it.  A notebook that kills the worker costs that
+    def grade(self, notebook: bytes, student: str = "") -> Graded:
+        """Run one notebook and decide it on ``student``'s numbers (the submission
+        folder's id; "" for the fixed ones).  A notebook that kills the worker costs that
         notebook only: the next call starts a fresh one.  CannotStart if that fails."""
-        return self.run(notebook)()
+        return self.run(notebook, student)()
 
-    def run(self, notebook: bytes) -> Callable[[], Graded]:
+    def run(self, notebook: bytes, student: str = "") -> Callable[[], Graded]:
         """Run one notebook in the sandbox and hand its answers to the checks; the
         returned call waits for the checks and decides.  Meanwhile the sandbox may
         already run the next notebook (the batch keeps one ahead per engine)."""
@@ -131,6 +152,7 @@ class Engine:
         specs = {s.id: s for s in self.job.specs}
         answers: dict[str, Any] = {}
         checks: dict[str, Pending] = {}
+        who: Who = (student, self.job.course)
 
         def on_answer(exercise: str, tree: Any) -> None:
             spec = specs.get(exercise)
@@ -138,11 +160,12 @@ class Engine:
                 return
             answers[exercise] = tree
             if spec.kind != "function":  # checked while the notebook goes on running
-                checks[exercise] = self.checks.submit(exercise, tree, {})
+                checks[exercise] = self.checks.submit(exercise, tree, {}, who)
 
         start = time.perf_counter()
         try:
-            reply = self.worker.grade(self.job.header, notebook, self.job.cases, on_answer)
+            reply = self.worker.grade(self.job.header, notebook, self.job.cases(student),
+                                      on_answer)
         except WorkerDied as exc:
             result, run = None, Run("worker", detail=str(exc))
         else:
@@ -151,9 +174,8 @@ class Engine:
         for spec in self.job.specs:  # function answers wait for their cases' results
             if spec.kind == "function" and spec.id in answers and result is not None:
                 checks[spec.id] = self.checks.submit(spec.id, answers[spec.id],
-                                                     result.get("results", {}))
+                                                     result.get("results", {}), who)
         job = self.job
-
         ran = time.perf_counter() - start
 
         def decide() -> Graded:
@@ -163,7 +185,11 @@ class Engine:
             results = [checks[s.id]() if s.id in checks else
                        checker.unreached(s.id, run, timeout) for s in job.specs]
             run.ms = round((ran + time.perf_counter() - waited) * 1000, 1)
-            return Graded(results, _notes(result, run, job.limits), run).capped()
+            notes = _identity_note(notebook, student) + _notes(result, run, job.limits)
+            notes += copying.flags(job.specs, answers, results, student, job.course,
+                                   job.roster, lambda ex, tree, other: self.checks.submit(
+                                       ex, tree, {}, (other, job.course)))
+            return Graded(results, notes, run).capped()
         return decide
 
     def _log_tail(self) -> str:
@@ -183,6 +209,17 @@ def _run_of(result: dict[str, Any], clean: dict[str, Any], sandbox_ms: float) ->
                fatal=result.get("fatal"), run_ms=result.get("run_ms"),
                exit=clean.get("exit"), stray=clean.get("stray", 0),
                clean_ms=clean.get("clean_ms"), sandbox_ms=round(sandbox_ms, 1))
+
+
+def _identity_note(notebook: bytes, student: str) -> list[str]:
+    """The id typed into the notebook is only compared with the folder's, never used."""
+    from convdojo.identity import typed_student
+
+    typed = typed_student(notebook[:2_000_000].decode("utf-8", "replace"))
+    if not student or not typed or typed == student:
+        return []
+    return [f"This notebook was set up for student {typed!r} (the id typed in its first "
+            f"cell); it is graded on the numbers of {student!r}, its submission folder."]
 
 
 def _notes(result: dict[str, Any] | None, run: Run, limits: Limits) -> list[str]:

@@ -169,8 +169,16 @@ def _problems(report: ClassReport) -> str:
                    f'<td class="n">{_fmt(s.nbgrader_score)}</td><td class="n">'
                    f"{_fmt(s.convdojo_score)} / {_fmt(s.max_score)}</td></tr>"
                    for s in report.suspects) + "</table>")
+    copies = ('<p class="none">None: no answers fit another student\'s variant.</p>'
+              if not report.copies else
+              "<table><tr><th>student</th><th>answers fit the variant of</th><th>evidence</th>"
+              "</tr>" + "".join(
+                  f'<tr><td><a href="{esc(c.page)}">{esc(c.student_id)}</a></td>'
+                  f"<td>{esc(c.other)}</td><td>{esc(c.evidence)}</td></tr>"
+                  for c in report.copies) + "</table>")
     return (f"<h2>Runs that went wrong</h2>{runs}"
-            f"<h2>Suspected tampering (nbgrader's score above convdojo's)</h2>{sus}")
+            f"<h2>Suspected tampering (nbgrader's score above convdojo's)</h2>{sus}"
+            f"<h2>Answers that fit another student's variant</h2>{copies}")
 
 
 def render(report: ClassReport) -> str:

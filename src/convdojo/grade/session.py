@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from . import sandbox
 from .engine import Engine, InlineChecks, Job
@@ -31,7 +32,8 @@ class Session(Engine):
     def __init__(self, assignment: str, *, limits: Limits | None = None,
                  device: str | None = None, sandbox_on: bool = True, hidden: bool = True,
                  index: int = 0, warm: bool = True, workroot: str | None = None,
-                 reduced_ok: bool = False) -> None:
+                 reduced_ok: bool = False, course: Any = None,
+                 roster: tuple[str, ...] = ()) -> None:
         self.workdir = sandbox.make_workdir(workroot)
         self.limits = limits or Limits()
         # reduced_ok: a student-side tool (validate, the pytest autograder) may run the
@@ -52,15 +54,17 @@ class Session(Engine):
             raise
         self.assignment = spec
         self.specs = [specs.get(e) for e in spec.exercises]
-        self.job = Job.make(self.specs, self.limits, iso, hidden=hidden)
+        self.job = Job.make(self.specs, self.limits, iso, hidden=hidden, course=course,
+                            roster=roster)
         self.checks = InlineChecks(self.device, hidden)
 
-    def grade(self, notebook: bytes) -> Graded:
-        """Run one notebook and decide its grade (GraderError if the sandbox cannot start)."""
+    def grade(self, notebook: bytes, student: str = "") -> Graded:
+        """Run one notebook and decide its grade on ``student``'s numbers (the submission
+        folder's id); GraderError if the sandbox cannot start."""
         starting, self._starting = self._starting, None
         if starting is not None:
             starting.result()
-        return super().grade(notebook)
+        return super().grade(notebook, student)
 
     def close(self) -> None:
         if self._starting is not None:

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from convdojo.course import Course
+
 from .errors import GraderError
 from .limits import Limits
 from .records import storable
@@ -41,6 +43,8 @@ class Config:
     limits: Limits
     device: str | None  # None: each worker picks its own (CONVDOJO_DEVICE, cuda, else cpu)
     sandbox: bool = True
+    course: Course = Course()  # its secret travels to the grader's own workers only
+    roster: tuple[str, ...] = ()  # the batch's student ids (copies may fit their variants)
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def _new_session(config: Config, place: Place) -> Session:
     try:
         session = Session(config.assignment, limits=config.limits, device=config.device,
                           sandbox_on=config.sandbox, index=len(_ALL), warm=False,
-                          workroot=place.root)
+                          workroot=place.root, course=config.course, roster=config.roster)
     except ValueError as exc:  # e.g. --device cuda on a worker without a GPU
         raise GraderError(f"worker {where} cannot grade: {exc}") from None
     with _LOCK:
@@ -164,15 +168,16 @@ async def warm(config: Config, dask_worker: Any = None) -> dict[str, Any]:
     return await asyncio.get_running_loop().run_in_executor(None, _start, config, place)
 
 
-def grade_task(config: Config, notebook: bytes) -> dict[str, Any]:
-    """One submission: a ``Graded`` as JSON (the wire), with ``"worker"`` added.
+def grade_task(config: Config, notebook: bytes, student: str = "") -> dict[str, Any]:
+    """One submission, graded on the numbers of ``student`` (its folder's id): a
+    ``Graded`` as JSON (the wire), with ``"worker"`` added.
 
     A bad notebook is a grade, never an exception; GraderError means this worker
     cannot grade at all (its sandbox cannot start, or a mismatched install).
     """
     place = _place()
     with _borrowed(config, place) as session:
-        graded = session.grade(notebook)
+        graded = session.grade(notebook, student)
     return {**storable(graded.to_json()), "worker": _about(session, place.where)}
 
 

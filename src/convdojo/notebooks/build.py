@@ -8,6 +8,8 @@ import nbformat
 from nbformat import NotebookNode
 
 from .. import specs
+from ..course import Course
+from ..course import load as load_course
 from . import cells, layout
 from .lesson import Code, Lesson, Task, Text, Written
 from .lessons import LESSONS
@@ -15,10 +17,17 @@ from .lessons import LESSONS
 __all__ = ["build_source", "write_sources", "source_path", "sync_file"]
 
 
-def build_source(lesson: Lesson) -> NotebookNode:
-    """The solution notebook: every prompt, shape and solution comes from a spec."""
+def build_source(lesson: Lesson, course: Course | None = None,
+                 student: str = "") -> NotebookNode:
+    """The solution notebook: every prompt, shape and solution comes from a spec.
+
+    ``course`` gives the identity cell its (public) salt and switch; with ``student`` the
+    solutions are that student's (``convdojo build --student``)."""
+    from ..specs.personal import personal
+
+    course = course or Course()
     assignment = specs.assignment(lesson.assignment)
-    out = [cells.setup(lesson.imports)]
+    out = [cells.identity(course.salt, course.variants, student), cells.setup(lesson.imports)]
     # layout.numbered and layout.graded_cells share this numbering: validate reads them.
     for block, number in layout.numbered(lesson):
         if isinstance(block, Text):
@@ -26,9 +35,10 @@ def build_source(lesson: Lesson) -> NotebookNode:
         elif isinstance(block, Code):
             out.append(cells.code(block.source, block.id))
         elif isinstance(block, Task):
-            spec = specs.get(block.exercise)
-            out += [cells.prompt(spec, number), cells.answer(spec), cells.selfcheck(spec),
-                    cells.test(spec)]
+            spec = personal(block.exercise, student, course)
+            on = course.variants
+            out += [cells.prompt(spec, number, on), cells.answer(spec, on),
+                    cells.selfcheck(spec), cells.test(spec)]
         elif isinstance(block, Written):
             out += cells.written(specs.get_written(block.question), number)
     _covers(lesson, assignment)
@@ -50,8 +60,9 @@ def source_path(root: Path, assignment: str) -> Path:
 
 def write_sources(root: Path, *, check: bool = False) -> list[Path]:
     """Write (or, with ``check``, compare) every solutions/ notebook; return stale paths."""
+    course = load_course(root / "autograder", secret=False, environment=False)
     paths = (source_path(root, lesson.assignment) for lesson in LESSONS)
-    texts = (nbformat.writes(build_source(lesson)) + "\n" for lesson in LESSONS)
+    texts = (nbformat.writes(build_source(lesson, course)) + "\n" for lesson in LESSONS)
     return [path for path, text in zip(paths, texts) if sync_file(path, text, check=check)]
 
 

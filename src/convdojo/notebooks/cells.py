@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import nbformat
@@ -11,7 +12,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from ..specs.model import LayerSpec, WrittenSpec
 from . import layout
 
-__all__ = ["markdown", "code", "setup", "prompt", "answer", "selfcheck", "test", "written"]
+__all__ = ["markdown", "code", "setup", "identity", "prompt", "answer", "selfcheck", "test",
+           "written"]
 
 
 def _nbgrader(grade_id: str, *, solution: bool = False, grade: bool = False,
@@ -46,28 +48,58 @@ def setup(imports: str) -> NotebookNode:
     return code(imports, "setup", role="setup")
 
 
-def prompt(spec: Any, number: int) -> NotebookNode:
-    text = f"## {number}. {spec.title}\n\n{spec.prompt}"
-    if isinstance(spec, LayerSpec):
-        text += (f"\n\n- input shape: `{tuple(spec.input_shape)}`"
-                 f"\n- target shape: `{spec.target_shape}`"
-                 f"\n- the rule: {spec.rule.text}")
-    cell = new_markdown_cell(text, metadata=_meta("prompt", spec.id))
+def identity(salt: str, variants: bool, student: str = "") -> NotebookNode:
+    """The first cell: the one a student edits to say who they are (never locked)."""
+    source = (
+        "# Who you are. On JupyterHub your login is used. Elsewhere, type your student id\n"
+        "# between the quotes and run this cell: every student gets their own numbers.\n"
+        "# (The grader uses your submission folder's id, not this one.)\n"
+        f"STUDENT_ID = {json.dumps(student)}\n"
+        "from convdojo import exercise, identify\n\n"
+        f"identify(STUDENT_ID, salt={salt!r}, variants={variants!r})")
+    cell = new_code_cell(source, metadata=_meta("identity"))
+    cell.metadata["nbgrader"] = _nbgrader("identity")
+    return cell
+
+
+def _varies(spec: Any, personal: bool) -> bool:
+    return personal and getattr(spec, "domain", None) is not None
+
+
+def prompt(spec: Any, number: int, personal: bool = True) -> NotebookNode:
+    """A varying exercise's prompt is a cell that shows the student's own numbers when run
+    (and, for a layer, sets ``x`` to their input); a fixed one is plain markdown."""
+    from ..yours import prompt_markdown
+
+    if _varies(spec, personal):
+        call = f'exercise("{spec.id}", {number})'
+        source = (f"# Run this cell: it shows exercise {number} with your numbers."
+                  + (f"\nx = {call}  # x: your input" if isinstance(spec, LayerSpec)
+                     else f"\n{call}"))
+        cell = new_code_cell(source, metadata=_meta("prompt", spec.id))
+    else:
+        cell = new_markdown_cell(prompt_markdown(spec, number), metadata=_meta("prompt", spec.id))
     cell.metadata["nbgrader"] = _nbgrader(layout.prompt_id(spec.id), locked=True)
     return cell
 
 
-def answer(spec: Any) -> NotebookNode:
-    """The cell students edit: it keeps ``name = None`` so an unanswered notebook still runs."""
+def answer(spec: Any, personal: bool = True) -> NotebookNode:
+    """The cell students edit: it keeps ``name = None`` so an unanswered notebook still runs.
+
+    A varying layer exercise's input ``x`` comes from its prompt cell; the answer cell does
+    not call the layer (the grader's sandbox has no student numbers to make ``x`` from)."""
+    varies = _varies(spec, personal)
     lines = []
-    if isinstance(spec, LayerSpec):
+    if isinstance(spec, LayerSpec) and varies:
+        lines.append(f"# x is your input (from the cell above): try {spec.answer_name}(x).shape")
+    elif isinstance(spec, LayerSpec):
         shape = ", ".join(str(d) for d in spec.input_shape)
         lines.append(f"x = torch.randn({shape})  # the shown input")
     lines += [f"{spec.answer_name} = None  # replace None with your answer",
               "### BEGIN SOLUTION", spec.solution.strip(), "### END SOLUTION"]
     if getattr(spec, "epilogue", ""):  # a project: load the trained weights, or train
         lines.append(spec.epilogue.strip())
-    if isinstance(spec, LayerSpec):
+    if isinstance(spec, LayerSpec) and not varies:
         lines.append(f"{spec.answer_name}(x).shape if {spec.answer_name} is not None else None")
     cell = new_code_cell("\n".join(lines), metadata=_meta("answer", spec.id))
     cell.metadata["nbgrader"] = _nbgrader(layout.answer_id(spec.id), solution=True)

@@ -9,8 +9,8 @@ from typing import Any
 from .rules import RAISES, Rule, Shape
 
 __all__ = [
-    "Variant", "Constraint", "LayerSpec", "ValueSpec", "FunctionSpec", "ProjectSpec",
-    "WrittenSpec",
+    "Domain", "Draw", "Variant", "Constraint", "LayerSpec", "ValueSpec", "FunctionSpec",
+    "ProjectSpec", "WrittenSpec",
     "Mistake", "Assignment", "Spec", "ZEROS", "defining",
 ]
 
@@ -22,6 +22,55 @@ class Variant:
     input_shape: Shape
     label: str
     hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Draw:
+    """A kind of hidden input, declared by its range: the grader draws the input itself
+    at grade time from the course secret (``specs.variants.draw_hidden``).
+
+    ``parity`` is "odd" (both sides odd), "even", "mixed" (one odd side) or None;
+    ``square`` True/False forces H == W or H != W; ``channels`` None means the
+    exercise's input channels, else a (low, high) range.
+    """
+
+    label: str
+    low: int = 2
+    high: int = 48
+    max_batch: int = 5
+    square: bool | None = None
+    parity: str | None = None
+    channels: tuple[int, int] | None = None
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Which numbers of an exercise vary per student, and over what range.
+
+    ``build(**numbers)`` returns the exercise's spec with those numbers (the spec
+    built with ``defaults`` is today's fixed one); ``valid(**numbers)`` rejects
+    combinations the rule does not allow. A spec without a domain cannot vary.
+    Exercises with the same ``group`` (and ranges) get the same numbers.
+    """
+
+    ranges: tuple[tuple[str, tuple[Any, ...]], ...]
+    build: Callable[..., Any]
+    defaults: tuple[tuple[str, Any], ...]
+    valid: Callable[..., bool] = lambda **numbers: True
+    group: str = ""  # exercises about one object (a layer) share a group, so its numbers
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.ranges)
+
+    def size(self) -> int:
+        """How many valid combinations there are (the ranges are small)."""
+        import itertools
+
+        values = [choices for _, choices in self.ranges]
+        return sum(1 for combo in itertools.product(*values)
+                   if self.valid(**dict(zip(self.names, combo))))
 
 
 @dataclass(frozen=True)
@@ -74,6 +123,8 @@ class _Base:
     points: float
     solution: str
     hints: tuple[str, ...] = ()
+    domain: Domain | None = None  # None: the numbers are fixed ("cannot vary")
+    numbers: tuple[tuple[str, Any], ...] = ()  # the domain's numbers this spec was built with
 
 
 @dataclass(frozen=True)
@@ -86,6 +137,7 @@ class LayerSpec(_Base):
     container_types: tuple[type, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     variants: tuple[Variant, ...] = ()
+    hidden_draws: tuple[Draw, ...] = ()  # drawn at grade time from the course secret
     min_layers: int = 1
     max_layers: int = 1
     kind: str = field(default="layer", init=False)
@@ -120,6 +172,9 @@ class FunctionSpec(_Base):
     """An answer that is a function, called on shown and hidden arguments."""
 
     cases: tuple[tuple[tuple[Any, ...], dict[str, Any], bool], ...] = ()  # args, kwargs, hidden
+    # hidden cases are drawn at grade time from the course secret: draw(rng) -> (args, kwargs)
+    hidden_case: Callable[[Any], tuple[tuple[Any, ...], dict[str, Any]]] | None = None
+    hidden_count: int = 0
     reference: Callable[..., Any] = lambda *a, **k: None
     compare: Callable[[Any, Any], bool] = lambda got, want: got == want
     mistakes: tuple[Mistake, ...] = ()

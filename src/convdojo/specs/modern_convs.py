@@ -5,6 +5,8 @@ Catalogue items DL-1, CH-2, GR-1, GR-2, PC-1, TC-1, TC-2 and W12/W13.
 
 from __future__ import annotations
 
+from typing import Any
+
 from torch import nn
 
 from . import matchers as m
@@ -12,7 +14,7 @@ from .answers import as_shape, same_count
 from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, ValueSpec,
                     WrittenSpec, ZEROS, defining)
 from .rules import KEEP, spatial, times
-from .variants import hidden, public, random_hidden
+from .variants import Draw, public, varying
 
 CONV = (nn.Conv2d,)
 TCONV = (nn.ConvTranspose2d,)
@@ -52,36 +54,45 @@ dilated_conv = LayerSpec(
         defining("dilation", ((2, 2),), "dilation 2"),
         ZEROS,
     ),
-    variants=public(((2, 16, 9, 9), "odd size"), ((1, 16, 5, 12), "non-square"))
-    + hidden(((3, 16, 1, 1), "a 1×1 image"), ((1, 16, 7, 20), "non-square, odd"))
-    + random_hidden(DILATED_RULE, 16, seed=701, low=1),
+    variants=public(((2, 16, 9, 9), "odd size"), ((1, 16, 5, 12), "non-square")),
+    hidden_draws=(Draw('a 1×1 image', 1, 1),
+                  Draw('non-square, odd', 4, 26, square=False, parity="mixed"),
+                  Draw("another size", 1, 48, count=3)),
 )
 
-POINT_RULE = spatial(32, KEEP)
-pointwise_conv = LayerSpec(
-    id="pointwise_conv",
-    title="1×1 convolution: mixing channels",
-    prompt=(
-        "Create a layer that mixes 64 channels into 32 at every pixel independently, "
-        "keeping H and W: each output pixel must depend only on the 64 values at the same "
-        "position. It has 64·32 weights plus 32 biases = 2080 parameters."
-    ),
-    answer_name="mix",
-    points=2,
-    solution="mix = nn.Conv2d(64, 32, kernel_size=1)",
-    hints=("Which kernel size looks at one pixel only?",),
-    input_shape=(2, 64, 28, 28),
-    rule=POINT_RULE,
-    layer_types=CONV,
-    constraints=_io(64, 32) + (
-        defining("kernel_size", ((1, 1),), "one pixel at a time (a 1×1 kernel, "
-                 "64·32 weights + 32 biases = 2080 parameters)"),
-        _bias("a bias (the 32 biases of the 2080 parameters)"),
-    ),
-    variants=public(((1, 64, 7, 9), "batch 1, non-square"), ((5, 64, 1, 1), "a 1×1 image"))
-    + hidden(((3, 64, 13, 13), "odd size"), ((1, 64, 2, 31), "non-square"))
-    + random_hidden(POINT_RULE, 64, seed=702, low=1),
-)
+def _pointwise(c_in: int, c_out: int) -> LayerSpec:
+    n = c_in * c_out + c_out
+    return LayerSpec(
+        id="pointwise_conv",
+        title="1×1 convolution: mixing channels",
+        prompt=(
+            f"Create a layer that mixes {c_in} channels into {c_out} at every pixel "
+            f"independently, keeping H and W: each output pixel must depend only on the {c_in} "
+            f"values at the same position. It has {c_in}·{c_out} weights plus {c_out} biases = "
+            f"{n} parameters."
+        ),
+        answer_name="mix",
+        points=2,
+        solution=f"mix = nn.Conv2d({c_in}, {c_out}, kernel_size=1)",
+        hints=("Which kernel size looks at one pixel only?",),
+        input_shape=(2, c_in, 28, 28),
+        rule=spatial(c_out, KEEP),
+        layer_types=CONV,
+        constraints=_io(c_in, c_out) + (
+            defining("kernel_size", ((1, 1),), f"one pixel at a time (a 1×1 kernel, "
+                     f"{c_in}·{c_out} weights + {c_out} biases = {n} parameters)"),
+            _bias(f"a bias (the {c_out} biases of the {n} parameters)"),
+        ),
+        variants=public(((1, c_in, 7, 9), "batch 1, non-square"),
+                        ((5, c_in, 1, 1), "a 1×1 image")),
+        hidden_draws=(Draw('odd size', 10, 19, square=True, parity="odd"),
+                      Draw('non-square', 1, 37, square=False),
+                      Draw("another size", 1, 48, count=3)),
+    )
+
+
+pointwise_conv = varying(_pointwise, {"c_in": (16, 24, 48, 64), "c_out": (8, 12, 32, 40)},
+                         {"c_in": 64, "c_out": 32})
 
 DEPTH_RULE = spatial(None, KEEP)
 depthwise_conv = LayerSpec(
@@ -110,9 +121,10 @@ depthwise_conv = LayerSpec(
         _bias("a bias (one per channel)"),
         ZEROS,
     ),
-    variants=public(((1, 32, 5, 7), "batch 1, non-square, odd"))
-    + hidden(((3, 32, 1, 1), "a 1×1 image"), ((2, 32, 16, 9), "non-square"))
-    + random_hidden(DEPTH_RULE, 32, seed=703, low=1),
+    variants=public(((1, 32, 5, 7), "batch 1, non-square, odd")),
+    hidden_draws=(Draw('a 1×1 image', 1, 1),
+                  Draw('non-square', 6, 22, square=False),
+                  Draw("another size", 1, 48, count=3)),
 )
 
 SEP_RULE = spatial(64, KEEP)
@@ -153,10 +165,23 @@ separable_conv = LayerSpec(
                  "(groups=1)", 1),
         _bias("a bias in the second layer", 1),
     ),
-    variants=public(((1, 32, 9, 13), "batch 1, non-square, odd"))
-    + hidden(((2, 32, 1, 1), "a 1×1 image"), ((1, 32, 12, 5), "non-square"))
-    + random_hidden(SEP_RULE, 32, seed=704, low=1),
+    variants=public(((1, 32, 9, 13), "batch 1, non-square, odd")),
+    hidden_draws=(Draw('a 1×1 image', 1, 1),
+                  Draw('non-square', 2, 18, square=False),
+                  Draw("another size", 1, 48, count=3)),
 )
+
+
+def _conv_params_case(rng: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A hidden call: groups divide both channel counts; kernels square or not."""
+    groups = rng.choice((1, 1, 2, 3, 4))
+    kernel: Any = rng.randint(1, 7)
+    if rng.random() < 0.4:
+        kernel = (rng.randint(1, 7), rng.randint(1, 7))
+    kwargs: dict[str, Any] = {"groups": groups} if groups > 1 else {}
+    if rng.random() < 0.4:
+        kwargs["bias"] = False
+    return (groups * rng.randint(1, 8), groups * rng.randint(1, 8), kernel), kwargs
 
 
 conv_params = FunctionSpec(
@@ -184,13 +209,9 @@ conv_params = FunctionSpec(
         ((3, 16, 3), {"bias": False}, False),
         ((64, 128, 3), {"groups": 4}, False),
         ((3, 16, (3, 5)), {}, False),
-        ((1, 6, 5), {}, True),
-        ((8, 16, 3), {}, True),
-        ((32, 32, 3), {"groups": 32}, True),
-        ((16, 32, (1, 7)), {"bias": False, "groups": 2}, True),
-        ((6, 9, (4, 2)), {"groups": 3}, True),
-        ((64, 32, 1), {}, True),
     ),
+    hidden_case=_conv_params_case,
+    hidden_count=6,
     reference=m.real_conv_params,
     compare=same_count,
     mistakes=(
@@ -227,9 +248,10 @@ upsample_transposed = LayerSpec(
     rule=UP_RULE,
     layer_types=TCONV,
     constraints=_io(64, 32),
-    variants=public(((2, 64, 7, 7), "odd size"), ((1, 64, 1, 5), "non-square, one row"))
-    + hidden(((3, 64, 1, 1), "a 1×1 image"), ((1, 64, 10, 3), "non-square"))
-    + random_hidden(UP_RULE, 64, seed=705, low=1),
+    variants=public(((2, 64, 7, 7), "odd size"), ((1, 64, 1, 5), "non-square, one row")),
+    hidden_draws=(Draw('a 1×1 image', 1, 1),
+                  Draw('non-square', 1, 16, square=False),
+                  Draw("another size", 1, 48, count=3)),
 )
 
 tconv_weight_shape = ValueSpec(
@@ -281,9 +303,10 @@ undo_downsample = LayerSpec(
         defining("stride", ((2, 2),), "the encoder's stride 2"),
         defining("padding", ((1, 1),), "the encoder's padding 1"),
     ),
-    variants=public(((1, 16, 5, 5), "odd size"), ((2, 16, 1, 3), "non-square"))
-    + hidden(((3, 16, 7, 2), "non-square, odd"), ((1, 16, 1, 1), "a 1×1 map"))
-    + random_hidden(UNDO_RULE, 16, seed=706, low=1),
+    variants=public(((1, 16, 5, 5), "odd size"), ((2, 16, 1, 3), "non-square")),
+    hidden_draws=(Draw('non-square, odd', 1, 13, square=False, parity="mixed"),
+                  Draw('a 1×1 map', 1, 1),
+                  Draw("another size", 1, 48, count=3)),
 )
 
 separable_savings = WrittenSpec(

@@ -14,7 +14,7 @@ from .answers import plain
 from .extras import ExtraLayerSpec, Target, key_is
 from .model import Assignment, LayerSpec, Mistake, ValueSpec, WrittenSpec, defining
 from .rules import CEIL_HALF, KEEP, SizeRule, const, floor_div, spatial
-from .variants import hidden, public, random_hidden
+from .variants import Draw, public
 
 MAX = (nn.MaxPool2d,)
 K2 = defining("kernel_size", ((2, 2),), "a 2×2 window")
@@ -40,10 +40,11 @@ max_pool = LayerSpec(
     layer_types=MAX,
     constraints=(K2,),
     variants=public(((1, 16, 7, 7), "batch 1, odd size"),
-                    ((2, 5, 10, 30), "another channel count, non-square"))
-    + hidden(((3, 3, 9, 9), "odd size, 3 channels"), ((2, 1, 2, 3), "the smallest size"),
-             ((1, 64, 15, 8), "non-square, odd height"))
-    + random_hidden(MAX_RULE, 8, seed=611),
+                    ((2, 5, 10, 30), "another channel count, non-square")),
+    hidden_draws=(Draw('odd size, 3 channels', 6, 15, square=True, parity="odd", channels=(1, 9)),
+                  Draw('the smallest size', 2, 3, square=False),
+                  Draw('non-square, odd height', 5, 21, square=False, parity="mixed"),
+                  Draw("another size", 2, 48, count=3)),
 )
 
 
@@ -73,9 +74,10 @@ avg_pool_blur = ExtraLayerSpec(
     layer_types=(nn.AvgPool2d,),
     constraints=(K3,),
     variants=public(((1, 3, 7, 7), "batch 1, odd size"),
-                    ((2, 8, 5, 12), "another channel count, non-square"))
-    + hidden(((3, 1, 1, 1), "a 1×1 image"), ((1, 6, 9, 4), "non-square, odd"))
-    + random_hidden(BLUR_RULE, 4, seed=612),
+                    ((2, 8, 5, 12), "another channel count, non-square")),
+    hidden_draws=(Draw('a 1×1 image', 1, 1),
+                  Draw('non-square, odd', 1, 15, square=False, parity="mixed"),
+                  Draw("another size", 2, 48, count=3)),
     targets=(Target(
         "the mean of the real pixels in each 3×3 neighbourhood",
         _blur,
@@ -108,10 +110,11 @@ ceil_mode_pool = LayerSpec(
     constraints=(K2, defining("ceil_mode", (True,), "rounding up (ceil_mode=True)"),
                  defining("padding_px", (((0, 0), (0, 0)),), "no padding")),
     variants=public(((1, 3, 8, 8), "even size, another channel count"),
-                    ((2, 1, 9, 5), "non-square, odd"))
-    + hidden(((1, 1, 1, 1), "a 1×1 image"), ((3, 4, 6, 11), "non-square, one odd side"),
-             ((2, 32, 2, 2), "the smallest even size"))
-    + random_hidden(CEIL_RULE, 2, seed=613),
+                    ((2, 1, 9, 5), "non-square, odd")),
+    hidden_draws=(Draw('a 1×1 image', 1, 1),
+                  Draw('non-square, one odd side', 3, 17, square=False, parity="mixed"),
+                  Draw('the smallest even size', 2, 2),
+                  Draw("another size", 2, 48, count=3)),
 )
 
 OVERLAP = SizeRule("floor((H − 3) / 2) + 1", lambda n: (n - 3) // 2 + 1, lambda n: n >= 3,
@@ -135,9 +138,10 @@ overlap_pool = LayerSpec(
     constraints=(K3, defining("stride", ((2, 2),), "windows 2 pixels apart (stride 2)"),
                  defining("padding_px", (((0, 0), (0, 0)),), "no padding")),
     variants=public(((1, 4, 13, 13), "another channel count, odd size"),
-                    ((2, 4, 8, 10), "non-square, even"))
-    + hidden(((1, 96, 3, 3), "the smallest size"), ((3, 7, 4, 9), "non-square, small"))
-    + random_hidden(OVERLAP_RULE, 12, seed=614, low=3),
+                    ((2, 4, 8, 10), "non-square, even")),
+    hidden_draws=(Draw('the smallest size', 3, 3),
+                  Draw('non-square, small', 1, 15, square=False),
+                  Draw("another size", 3, 48, count=3)),
 )
 
 padded_pool = LayerSpec(
@@ -159,9 +163,10 @@ padded_pool = LayerSpec(
     layer_types=MAX,
     constraints=(K3, defining("stride", ((2, 2),), "stride 2")),
     variants=public(((1, 2, 7, 7), "another channel count, odd size"),
-                    ((2, 2, 15, 20), "non-square"))
-    + hidden(((1, 64, 1, 1), "a 1×1 image"), ((4, 3, 10, 3), "non-square, small"))
-    + random_hidden(CEIL_RULE, 16, seed=615),
+                    ((2, 2, 15, 20), "non-square")),
+    hidden_draws=(Draw('a 1×1 image', 1, 1),
+                  Draw('non-square, small', 1, 16, square=False),
+                  Draw("another size", 2, 48, count=3)),
 )
 
 
@@ -189,9 +194,10 @@ global_pool = ExtraLayerSpec(
     rule=GLOBAL_RULE,
     layer_types=(nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.AvgPool2d, nn.MaxPool2d),
     variants=public(((1, 128, 14, 14), "batch 1, a larger size"),
-                    ((1, 128, 13, 9), "non-square, odd"))
-    + hidden(((2, 128, 1, 1), "a 1×1 feature map"), ((3, 10, 5, 6), "another channel count"))
-    + random_hidden(GLOBAL_RULE, 32, seed=616, low=1),
+                    ((1, 128, 13, 9), "non-square, odd")),
+    hidden_draws=(Draw('a 1×1 feature map', 1, 1),
+                  Draw('another channel count', 2, 12, square=False, channels=(8, 16)),
+                  Draw("another size", 1, 48, count=3)),
     targets=(Target(
         "the average of each channel over all H×W positions",
         _mean,

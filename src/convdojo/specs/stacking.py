@@ -5,6 +5,8 @@ Catalogue items CL-1, SK-1, RF-1, SK-4 and W4/W7/W8/W16.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from torch import nn
 
@@ -14,9 +16,19 @@ from .answers import plain, same_count
 from .extras import ExtraLayerSpec, ModelCheck, key_is
 from .model import Assignment, FunctionSpec, Mistake, ValueSpec, WrittenSpec
 from .rules import CEIL_HALF, KEEP, Rule, spatial
-from .variants import hidden, public, random_hidden
+from .variants import Draw, public
 
 # --- channels-last ----------------------------------------------------------------------
+
+
+def _image_case(rng: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A hidden image: one H×W×C image or an N×H×W×C batch, of a random dtype."""
+    shape = (rng.randint(1, 9), rng.randint(1, 9), rng.choice((1, 3, 4)))
+    if rng.random() < 0.5:
+        shape = (rng.randint(1, 4), *shape)
+    dtype = rng.choice((np.uint8, np.float32, np.float64))
+    values = np.random.default_rng(rng.getrandbits(64)).integers(0, 256, size=shape)
+    return (values.astype(dtype),), {}
 
 
 channels_last = FunctionSpec(
@@ -44,11 +56,9 @@ channels_last = FunctionSpec(
     cases=(
         ((m.arange_image(4, 6, 3),), {}, False),
         ((m.arange_image(2, 3, 5, 3, dtype=np.float64),), {}, False),
-        ((m.random_image(5, 5, 3, dtype=np.uint8),), {}, True),
-        ((m.random_image(7, 3, 3, dtype=np.float32),), {}, True),
-        ((m.random_image(3, 2, 9, 1, dtype=np.uint8),), {}, True),
-        ((m.random_image(1, 8, 4, 4, dtype=np.float64),), {}, True),
     ),
+    hidden_case=_image_case,
+    hidden_count=4,
     reference=m.to_nchw,
     compare=m.same_tensor,
     mistakes=(
@@ -111,9 +121,9 @@ lenet = ExtraLayerSpec(
     max_layers=20,
     variants=public(((1, 1, 28, 28), "batch 1"), ((25, 1, 28, 28), "batch 25"),
                     ((2, 1, 32, 32), "a 32×32 image: it does not flatten to 400, so torch "
-                     "must refuse"))
-    + hidden(((7, 1, 28, 28), "batch 7"), ((3, 1, 29, 30), "non-square, odd"),
-             ((1, 1, 31, 28), "non-square")),
+                     "must refuse")),
+    hidden_draws=(Draw("another batch size", 28, 28, max_batch=9),
+                  Draw("non-square", 28, 31, square=False, count=2)),
     model_checks=(ModelCheck("the layer order", m.lenet_plan), ModelCheck("the convolutions",
                                                                    m.lenet_convs)),
 )
@@ -154,6 +164,12 @@ flatten_batch = ValueSpec(
 # --- receptive field --------------------------------------------------------------------
 
 
+def _stack_case(rng: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A hidden stack of 1 to 4 (kernel_size, stride, dilation) convolutions."""
+    return ([(rng.choice((1, 2, 3, 5, 7)), rng.choice((1, 1, 2)), rng.choice((1, 1, 2)))
+             for _ in range(rng.randint(1, 4))],), {}
+
+
 receptive_field = FunctionSpec(
     id="receptive_field",
     title="The receptive field of a stack",
@@ -178,12 +194,9 @@ receptive_field = FunctionSpec(
         (([(3, 1, 1), (3, 1, 1)],), {}, False),
         (([(3, 2, 1), (3, 2, 1)],), {}, False),
         (([(3, 1, 1), (3, 1, 2), (3, 1, 4)],), {}, False),
-        (([(3, 1, 1)] * 3,), {}, True),
-        (([(7, 2, 1), (3, 2, 1), (3, 1, 1), (3, 1, 1)],), {}, True),
-        (([(5, 1, 1)],), {}, True),
-        (([(2, 2, 1), (2, 2, 1), (2, 2, 1)],), {}, True),
-        (([(3, 2, 2), (3, 1, 1), (1, 1, 1)],), {}, True),
     ),
+    hidden_case=_stack_case,
+    hidden_count=5,
     reference=m.measured_rf,
     compare=same_count,
     mistakes=(
@@ -229,9 +242,10 @@ rf_stack = ExtraLayerSpec(
     container_types=(nn.Sequential,),
     min_layers=1,
     max_layers=12,
-    variants=public(((2, 3, 21, 17), "odd, non-square"))
-    + hidden(((1, 3, 9, 9), "a small odd size"), ((3, 3, 12, 40), "non-square"))
-    + random_hidden(RF_RULE, 3, seed=811, low=1, high=40),
+    variants=public(((2, 3, 21, 17), "odd, non-square")),
+    hidden_draws=(Draw("a small odd size", 5, 11, square=True, parity="odd"),
+                  Draw("non-square", 8, 40, square=False),
+                  Draw("another size", 1, 40, count=3)),
     model_checks=(ModelCheck("only 3×3 kernels", m.only_3x3),
                   ModelCheck("a receptive field of 11×11", m.rf_is_11)),
 )
@@ -274,9 +288,10 @@ residual_down = ExtraLayerSpec(
     container_types=(DownBlock, nn.Sequential),
     min_layers=2,
     max_layers=10,
-    variants=public(((1, 64, 7, 7), "odd size"), ((2, 64, 9, 14), "non-square, odd height"))
-    + hidden(((1, 64, 1, 1), "a 1×1 map"), ((3, 64, 6, 5), "non-square, odd width"))
-    + random_hidden(DOWN_RULE, 64, seed=812, count=2, low=1, high=24, max_batch=2),
+    variants=public(((1, 64, 7, 7), "odd size"), ((2, 64, 9, 14), "non-square, odd height")),
+    hidden_draws=(Draw("a 1×1 map", 1, 1, max_batch=3),
+                  Draw("non-square, odd width", 2, 12, square=False, parity="mixed"),
+                  Draw("another size", 1, 24, count=2, max_batch=2)),
     model_checks=(ModelCheck("a DownBlock", m.is_downblock, gate=True),
                   ModelCheck("the main branch", m.main_convs),
                   ModelCheck("a 1×1 shortcut", m.shortcut_1x1)),

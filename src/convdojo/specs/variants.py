@@ -1,13 +1,21 @@
-"""Building variant lists: fixed edge cases plus seeded random sizes, so grades reproduce."""
+"""Variant lists: shown inputs fixed in the spec, hidden ones drawn from a declared range.
+
+The package holds only the range (``Draw``); the hidden inputs themselves are drawn
+at grade time from a seed the course secret decides (``convdojo.course``), so
+reading site-packages does not reveal them.
+"""
 
 from __future__ import annotations
 
 import random
+from typing import Any
 
-from .model import Variant
+from .model import Domain, Draw, Variant
 from .rules import Rule, Shape
 
-__all__ = ["public", "hidden", "random_hidden"]
+__all__ = ["public", "Draw", "draw_hidden", "draw_numbers", "varying", "hidden", "random_hidden"]
+
+_TRIES = 2000
 
 
 def public(*items: tuple[Shape, str]) -> tuple[Variant, ...]:
@@ -15,27 +23,71 @@ def public(*items: tuple[Shape, str]) -> tuple[Variant, ...]:
     return tuple(Variant(tuple(shape), label) for shape, label in items)
 
 
+def _fits(draw: Draw, h: int, w: int) -> bool:
+    if draw.square is not None and (h == w) != draw.square:
+        return False
+    odd = (h % 2) + (w % 2)
+    want = {"odd": 2, "even": 0, "mixed": 1}.get(draw.parity or "", odd)
+    return odd == want
+
+
+def draw_hidden(rule: Rule, channels: int, draws: tuple[Draw, ...],
+                rng: random.Random) -> tuple[Variant, ...]:
+    """One hidden input per ``Draw`` (``count`` of them), inside the rule's domain."""
+    found: list[Variant] = []
+    for draw in draws:
+        for _ in range(draw.count):
+            for _ in range(_TRIES):
+                c = channels if draw.channels is None else rng.randint(*draw.channels)
+                h, w = rng.randint(draw.low, draw.high), rng.randint(draw.low, draw.high)
+                if draw.square:
+                    w = h
+                shape = (rng.randint(1, draw.max_batch), c, h, w)
+                if _fits(draw, h, w) and rule.defined_for(shape):
+                    found.append(Variant(shape, draw.label, hidden=True))
+                    break
+            else:
+                raise ValueError(f"no input for {draw.label!r} fits the rule {rule.text!r}: "
+                                 "widen the Draw's range")
+    return tuple(found)
+
+
+def draw_numbers(domain: Domain, rng: random.Random) -> dict[str, Any]:
+    """One valid combination of the domain's numbers."""
+    for _ in range(_TRIES):
+        numbers = {name: rng.choice(choices) for name, choices in domain.ranges}
+        if domain.valid(**numbers):
+            return numbers
+    raise ValueError(f"no valid numbers in the domain {domain.names}: check its ranges")
+
+
+def varying(build: Any, ranges: dict[str, tuple[Any, ...]], defaults: dict[str, Any],
+            valid: Any = None, group: str = "") -> Any:
+    """The spec ``build(**defaults)`` with a domain: ``build(**numbers)`` for any student.
+
+    Every spec the domain builds carries the domain and its own numbers."""
+    from dataclasses import replace
+
+    def make(**numbers: Any) -> Any:
+        return replace(build(**numbers), domain=domain, numbers=tuple(numbers.items()))
+
+    domain = Domain(tuple(ranges.items()), make, tuple(defaults.items()),
+                    valid or (lambda **numbers: True), group)
+    return make(**defaults)
+
+
+# --- today's API, kept so specs written against it still load (issues 16, 17) --------------
+# Their hidden inputs are static, so they ship in the package: convert such a spec to
+# ``hidden_draws`` (or ``hidden_case``) to have its hidden inputs drawn from the secret.
+
+
 def hidden(*items: tuple[Shape, str]) -> tuple[Variant, ...]:
-    """Variants only the grader runs; feedback names their label, never their shape."""
+    """Static hidden variants (shipped in the package): prefer ``hidden_draws``."""
     return tuple(Variant(tuple(shape), label, hidden=True) for shape, label in items)
 
 
-def random_hidden(
-    rule: Rule,
-    channels: int,
-    *,
-    seed: int,
-    count: int = 3,
-    low: int = 2,
-    high: int = 48,
-    max_batch: int = 5,
-) -> tuple[Variant, ...]:
-    """``count`` hidden inputs of random size, drawn from ``seed``, within the rule's domain."""
-    rng = random.Random(seed)
-    found: list[Variant] = []
-    while len(found) < count:
-        shape = (rng.randint(1, max_batch), channels, rng.randint(low, high),
-                 rng.randint(low, high))
-        if rule.defined_for(shape):
-            found.append(Variant(shape, "another size", hidden=True))
-    return tuple(found)
+def random_hidden(rule: Rule, channels: int, *, seed: int, count: int = 3, low: int = 2,
+                  high: int = 48, max_batch: int = 5) -> tuple[Variant, ...]:
+    """Static seeded hidden variants (shipped in the package): prefer ``hidden_draws``."""
+    draw = Draw("another size", low, high, max_batch, count=count)
+    return draw_hidden(rule, channels, (draw,), random.Random(seed))

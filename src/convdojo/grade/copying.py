@@ -1,0 +1,74 @@
+"""Copying shows up: answers that fail a student's own numbers but fit a classmate's.
+
+After a notebook is graded on its folder id's numbers, each varying exercise it failed
+is checked again, on the numbers of every other student of the batch (one check per
+distinct set of numbers). An answer that passes someone else's variant and not its own
+is flagged in the grade record's notes, with the evidence, and in the class report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = ["FLAG", "flags", "parse"]
+
+FLAG = "answers fit the variant of "
+MAX_GROUPS = 64  # distinct classmates' numbers tried per failed exercise
+MAX_NAMED = 3
+
+
+def _numbers_text(numbers: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k} {v}" for k, v in (numbers or {}).items())
+
+
+def flags(specs: Sequence[Any], answers: dict[str, Any], results: list[dict[str, Any]],
+          student: str, course: Any, roster: Sequence[str],
+          recheck: Callable[[str, Any, str], Callable[[], dict[str, Any]]]) -> list[str]:
+    """The notes that flag ``student``'s answers fitting others' variants (maybe none).
+
+    ``recheck(exercise, tree, other)`` starts the grader's check of one answer on
+    ``other``'s numbers and returns a callable for its result."""
+    from convdojo.specs.personal import numbers
+
+    if not student or not course.variants or len(roster) < 2:
+        return []
+    own = {str(r.get("exercise_id")): r for r in results}
+    fits: dict[str, list[str]] = {}
+    shown: dict[tuple[str, str], str] = {}
+    for spec in specs:
+        status = own.get(spec.id, {}).get("status")
+        if (spec.domain is None or spec.kind == "function" or spec.id not in answers
+                or status in ("passed", "unanswered", None)):
+            continue
+        mine = numbers(spec.id, student, course)
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        for other in roster:
+            theirs = numbers(spec.id, other, course)
+            if other != student and theirs != mine and theirs is not None:
+                groups.setdefault(tuple(theirs.items()), []).append(other)
+        started = [(ids, key, recheck(spec.id, answers[spec.id], ids[0]))
+                   for key, ids in list(groups.items())[:MAX_GROUPS]]
+        for ids, key, pending in started:
+            if pending().get("status") == "passed":
+                for other in ids:
+                    fits.setdefault(other, []).append(spec.id)
+                    shown[other, spec.id] = _numbers_text(dict(key))
+    if not fits:
+        return []
+    most = max(len(v) for v in fits.values())
+    named = sorted(o for o, v in fits.items() if len(v) == most)[:MAX_NAMED]
+    notes = []
+    for other in named:
+        evidence = "; ".join(f"{e} ({shown[other, e]})" for e in fits[other])
+        notes.append(f"{FLAG}{other}: {len(fits[other])} answer(s) fail this student's own "
+                     f"numbers and pass {other}'s: {evidence}")
+    return notes
+
+
+def parse(note: str) -> tuple[str, str] | None:
+    """(the other student's id, the evidence) from a flag note, or None."""
+    if not note.startswith(FLAG):
+        return None
+    other, _, evidence = note[len(FLAG):].partition(": ")
+    return other, evidence

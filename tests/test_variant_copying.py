@@ -1,0 +1,74 @@
+"""Copy flags: answers that fail their own numbers but fit a classmate's are flagged."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from convdojo import specs
+from convdojo.course import Course
+from convdojo.grade import checker, class_report, copying
+from convdojo.grade.inside import codec, private
+from convdojo.specs.personal import personal
+
+COURSE = Course("copy-salt")
+CLASS = ["ana", "cat"] + [f"s{i:02d}" for i in range(48)]
+ASSIGNMENT = specs.assignment("conv_shapes")
+
+
+@pytest.fixture(scope="module")
+def encode() -> object:
+    return private.load(private.compile_file("sender.py"))["encode"]
+
+
+def _trees(encode, student: str) -> dict[str, object]:
+    """``student``'s right answers as the sandbox reports them (plain data)."""
+    out = {}
+    for ex in ASSIGNMENT.exercises:
+        ns: dict = {"torch": torch, "nn": nn}
+        exec(personal(ex, student, COURSE).solution, ns)
+        value = ns[specs.get(ex).answer_name]
+        out[ex] = json.loads(json.dumps(codec.to_json(encode(value))))
+    return out
+
+
+def _grade(trees: dict[str, object], student: str) -> tuple[list[dict], list[str]]:
+    def recheck(ex: str, tree: object, other: str):
+        return lambda: checker.check_one(ex, tree, {}, student=other, course=COURSE)
+
+    results = [checker.check_one(ex, trees[ex], {}, student=student, course=COURSE)
+               for ex in ASSIGNMENT.exercises]
+    return results, copying.flags([specs.get(e) for e in ASSIGNMENT.exercises], trees,
+                                  results, student, COURSE, CLASS, recheck)
+
+
+def test_copied_answers_are_flagged_with_evidence(encode) -> None:
+    trees = _trees(encode, "ana")
+    own, own_flags = _grade(trees, "ana")
+    assert all(r["status"] == "passed" for r in own) and own_flags == []
+    copied, flags = _grade(trees, "cat")
+    assert any(r["status"] != "passed" for r in copied)
+    ana = [f for f in flags if f.startswith(copying.FLAG + "ana:")]
+    assert ana, flags
+    failed = [r["exercise_id"] for r in copied if r["status"] != "passed"
+              and specs.get(r["exercise_id"]).domain is not None]
+    assert all(ex in ana[0] for ex in failed), (failed, ana)
+    report = class_report.analyse({"students": [
+        {"student_id": "cat", "score": 3, "max_score": 11, "notes": flags, "exercises": []}]})
+    assert [(c.student_id, c.other) for c in report.copies][:1] == [("cat", "ana")]
+    assert copying.parse(ana[0]) == ("ana", ana[0].split(": ", 1)[1])
+
+
+def test_no_flag_when_variants_are_off_or_alone(encode) -> None:
+    trees = _trees(encode, "ana")
+    results = [checker.check_one(ex, trees[ex], {}, student="cat", course=COURSE)
+               for ex in ASSIGNMENT.exercises]
+    off = Course(COURSE.salt, variants=False)
+    never = lambda *a: (lambda: {"status": "passed"})  # noqa: E731
+    assert copying.flags([specs.get(e) for e in ASSIGNMENT.exercises], trees, results, "cat",
+                         off, CLASS, never) == []
+    assert copying.flags([specs.get(e) for e in ASSIGNMENT.exercises], trees, results, "cat",
+                         COURSE, ["cat"], never) == []

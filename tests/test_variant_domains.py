@@ -1,0 +1,90 @@
+"""Every variant any spec can produce is valid, checked against torch on CPU over many seeds.
+
+For each spec with a domain: many students' numbers, each with hidden inputs drawn
+from several secrets; the spec's own solution (built with those numbers) must get
+full marks, its shapes must match real torch, sizes stay small and the prompt reads
+as text. Specs without a domain are fixed and say so (``domain is None``), and their
+hidden draws are checked the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from convdojo import check, specs, templates
+from convdojo.course import Course
+from convdojo.course_secret import Secret
+from convdojo.specs import RAISES
+from convdojo.specs.personal import numbers, personal, with_hidden
+
+STUDENTS = [f"s{i:03d}" for i in range(40)]
+SECRETS = [Secret(f"secret-{i}".encode(), "test") for i in range(3)]
+COURSE = Course("test-salt")
+MAX_ELEMENTS = 2_000_000  # an input or output this large would make a check slow
+
+
+def solve(spec: specs.Spec) -> object:
+    namespace: dict = {"torch": torch, "nn": nn, "np": np, "F": F,
+                       "DownBlock": templates.DownBlock}
+    exec(spec.solution, namespace)
+    return namespace[spec.answer_name]
+
+
+def _reads_naturally(text: str) -> None:
+    assert not re.search(r"\{[a-z_]+\}|None|\bnan\b|-\d+-channel|\b0×0\b", text), text
+
+
+def _layer_ok(spec: specs.LayerSpec, layer: nn.Module) -> None:
+    assert spec.rule is not None and spec.rule.defined_for(spec.input_shape), spec.input_shape
+    for variant in spec.all_variants(hidden=True):
+        assert int(np.prod(variant.input_shape)) <= MAX_ELEMENTS, variant
+        want = spec.expected(variant)
+        x = torch.randn(variant.input_shape)
+        if want is RAISES:
+            with pytest.raises((RuntimeError, ValueError)):
+                layer(x)
+        else:
+            assert spec.rule.defined_for(variant.input_shape), (spec.id, variant)
+            assert tuple(layer(x).shape) == want, (spec.id, variant)
+
+
+def _all_valid(spec: specs.Spec, student: str, secret: Secret) -> None:
+    full = with_hidden(spec, secret, student)
+    answer = solve(full)
+    _reads_naturally(full.prompt + full.title)
+    if isinstance(full, specs.LayerSpec):
+        _layer_ok(full, answer)  # type: ignore[arg-type]
+    course = Course(COURSE.salt, True, secret)
+    result = check(full.id, answer, hidden=True, device="cpu", student=student, course=course)
+    assert result.passed and result.score == full.points, (full.id, student, result)
+
+
+@pytest.mark.parametrize("spec", specs.all_specs(), ids=lambda s: s.id)
+def test_every_variant_is_valid(spec: specs.Spec) -> None:
+    students = STUDENTS if spec.domain is not None else STUDENTS[:4]
+    seen = set()
+    for i, student in enumerate(students):
+        mine = personal(spec.id, student, COURSE)
+        seen.add(mine.numbers)
+        _all_valid(mine, student, SECRETS[i % len(SECRETS)])
+    if spec.domain is not None:
+        assert len(seen) > 1, f"{spec.id}: its domain gave every student the same numbers"
+        assert set(dict(spec.numbers)) == set(spec.domain.names)
+    else:
+        assert seen == {()}, f"{spec.id} has no domain: its numbers are fixed"
+
+
+@pytest.mark.parametrize("spec", [s for s in specs.all_specs() if s.domain is not None],
+                         ids=lambda s: s.id)
+def test_defaults_are_todays_numbers(spec: specs.Spec) -> None:
+    """Variants off gives exactly the fixed spec (the numbers the domain's defaults build)."""
+    off = Course(COURSE.salt, variants=False)
+    assert personal(spec.id, "anyone", off) is spec
+    assert numbers(spec.id, "anyone", off) is None
+    assert dict(spec.numbers) == dict(spec.domain.defaults)  # type: ignore[union-attr]
