@@ -27,8 +27,9 @@ LESSON = Lesson(
 
 **How this notebook works.** Each exercise gives an input shape and a rule for the
 output. Replace `None` in the answer cell and run it; the cell below checks your
-answer and explains what is wrong. The grader also runs hidden inputs: other lengths,
-other clip sizes. Estimated time: 60 minutes.
+answer and explains what is wrong. A failed check shows a hint; each further failed
+check shows the next one, and the last hint stays. The grader also runs hidden inputs:
+other lengths, other clip sizes. Estimated time: 60 minutes.
 
 *Sources: the PyTorch documentation of `nn.Conv1d` and `nn.Conv3d`; van den Oord et al.,
 "WaveNet" (2016) for dilated causal convolutions; Tran et al., "A Closer Look at

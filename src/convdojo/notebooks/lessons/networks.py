@@ -27,8 +27,9 @@ LESSON = Lesson(
 - work out how much memory a batch's activations take during training;
 - trace a whole network layer by layer, find the first layer that breaks, and fix it.
 
-Answer each exercise in its cell and run the check below it; the grader also runs
-hidden inputs. Estimated time: 50 minutes.
+Answer each exercise in its cell and run the check below it. A failed check shows a
+hint; each further failed check shows the next one, and the last hint stays. The
+grader also runs hidden inputs. Estimated time: 50 minutes.
 
 *Sources: d2l.ai §8.6 (ResNet) and §8.8 (designing networks); CS231n notes
 "Convolutional Networks" (computational considerations); the MobileNet paper (Howard

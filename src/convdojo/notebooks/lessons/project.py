@@ -30,7 +30,9 @@ LESSON = Lesson(
 The images are *glyphs*: five shapes drawn at random positions and sizes on a noisy
 background, generated from a seed (nothing is downloaded). The grader draws its own
 glyphs for grading, which you never see: a network that memorised the training set
-does not get the marks. Estimated time: 45 minutes.
+does not get the marks. Run the check below the answer cell as often as you like: a
+failed check shows a hint, each further failed check shows the next one, and the last
+hint stays. Estimated time: 45 minutes.
 
 *Sources: d2l.ai §7.6 (training LeNet) and §4.4 (generalisation); CS231n notes
 "Neural Networks 3" (babysitting the learning process).*"""),
