@@ -29,6 +29,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from hostile.notebooks import SOLUTIONS, fill, released, write  # noqa: E402
 
 BIN = Path(sys.executable).parent
+# The batch is built from the kit's fixed answers, so both graders grade the fixed numbers
+# (per-student variants off); the hidden inputs come from fixed seeds (no course secret).
+os.environ["CONVDOJO_VARIANTS"] = "off"
 WRONG = {
     "worked_7x7": ["conv7 = nn.Conv2d(1, 1, 3, padding=1)", "conv7 = nn.Conv2d(1, 3, 3)"],
     "channels": ["conv = nn.Conv2d(3, 16, 3)", "conv = nn.Conv2d(3, 16, 5, padding=1)"],
