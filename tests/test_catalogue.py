@@ -578,6 +578,10 @@ POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
                          ids=lambda s: s.id)
 def test_channel_agnostic_exercises_vary_the_channels(spec) -> None:
     """Pooling keeps C: the rule says so and the variants use other channel counts."""
+    from convdojo.course_secret import FIXED
+    from convdojo.specs.personal import with_hidden
+
+    spec = with_hidden(spec, FIXED)  # the hidden inputs the grader draws
     channels = {v.input_shape[1] for v in spec.all_variants(hidden=True)}
     assert len(channels) >= 2
     for v in spec.all_variants(hidden=True):

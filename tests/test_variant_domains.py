@@ -37,7 +37,8 @@ def solve(spec: specs.Spec) -> object:
 
 
 def _reads_naturally(text: str) -> None:
-    assert not re.search(r"\{[a-z_]+\}|None|\bnan\b|-\d+-channel|\b0×0\b", text), text
+    prose = re.sub(r"`[^`]*`", "", text)  # code such as `x[None]` is not prose
+    assert not re.search(r"\{[a-z_]+\}|None|\bnan\b|-\d+-channel|\b0×0\b", prose), text
 
 
 def _layer_ok(spec: specs.LayerSpec, layer: nn.Module) -> None:
@@ -67,6 +68,9 @@ def _all_valid(spec: specs.Spec, student: str, secret: Secret) -> None:
 
 @pytest.mark.parametrize("spec", specs.all_specs(), ids=lambda s: s.id)
 def test_every_variant_is_valid(spec: specs.Spec) -> None:
+    if spec.kind == "project":
+        pytest.skip("a project is trained, then graded on glyphs drawn from the secret: "
+                    "tests/test_project.py")
     students = STUDENTS if spec.domain is not None else STUDENTS[:4]
     seen = set()
     for i, student in enumerate(students):

@@ -3,6 +3,7 @@ the installed package, not in exercises/, not in any self-check's output."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def _hidden_texts(student: str) -> set[str]:
             d = drawn.get(v.label)
             # Not fixed by the rule itself, and not so small it matches some text by chance.
             if v.hidden and d is not None and d.low != d.high and \
-                    v.input_shape[2] * v.input_shape[3] >= 64:
+                    math.prod(v.input_shape[2:]) >= 64:
                 texts.add(str(tuple(v.input_shape)))
         for args, kwargs, hidden in getattr(full, "cases", ()):
             if hidden and not any(isinstance(a, np.ndarray) for a in args):

@@ -16,9 +16,9 @@ from torch import nn
 from . import matchers as m
 from .answers import same_count
 from .extras import ExtraLayerSpec, ModelCheck, convs
-from .model import Assignment, FunctionSpec, LayerSpec, Mistake, WrittenSpec, defining
+from .model import Assignment, Draw, FunctionSpec, LayerSpec, Mistake, WrittenSpec, defining
 from .rules import CEIL_HALF, KEEP, floor_div, spatial_nd
-from .variants import hidden, public
+from .variants import public
 
 # --- audio: a strided front end -----------------------------------------------------------
 
@@ -43,9 +43,11 @@ audio_frontend = LayerSpec(
     rule=FRONT_RULE,
     layer_types=(nn.Conv1d,),
     variants=public(((1, 1, 4001), "a length that is not a multiple of 4"),
-                    ((3, 1, 8), "a short clip"))
-    + hidden(((1, 1, 4), "the shortest clip"), ((2, 1, 22050), "half a second at 44.1 kHz"),
-             ((4, 1, 999), "an odd length"), ((1, 1, 4097), "one past a power of two")),
+                    ((3, 1, 8), "a short clip")),
+    hidden_draws=(Draw("the shortest clip", 4, 4, max_batch=1, dims=1),
+                  Draw("a long clip", 8000, 24000, max_batch=2, dims=1),
+                  Draw("an odd length", 5, 2001, parity="odd", dims=1),
+                  Draw("another length", 4, 5000, dims=1)),
 )
 
 # --- audio: a dilated causal stack ---------------------------------------------------------
@@ -137,9 +139,10 @@ causal_stack = ExtraLayerSpec(
     min_layers=1,
     max_layers=12,
     variants=public(((1, 16, 15), "exactly the receptive field"), ((3, 16, 7), "shorter "
-                                                                           "than it"))
-    + hidden(((4, 16, 2), "two samples"), ((2, 16, 257), "an odd length"),
-             ((1, 16, 64), "a power of two")),
+                                                                           "than it")),
+    hidden_draws=(Draw("two samples", 2, 2, max_batch=4, dims=1),
+                  Draw("an odd length", 17, 301, parity="odd", dims=1),
+                  Draw("another length", 2, 128, dims=1)),
     model_checks=(ModelCheck("kernel size 3, at most three convolutions", _kernel_3),
                   ModelCheck("causal", _causal),
                   ModelCheck("a receptive field of 15", _field_15)),
@@ -172,13 +175,24 @@ video_conv = LayerSpec(
     constraints=(defining("kernel_size", lambda k: tuple(k)[1:] == (3, 3),
                           "a kernel of 3×3 pixels in H and W"),),
     variants=public(((1, 3, 5, 7, 9), "odd sizes everywhere"),
-                    ((1, 3, 16, 12, 20), "a longer clip"))
-    + hidden(((1, 3, 1, 1, 1), "one frame of one pixel"),
-             ((2, 3, 3, 15, 6), "non-square, odd height"),
-             ((1, 3, 9, 17, 31), "odd sizes")),
+                    ((1, 3, 16, 12, 20), "a longer clip")),
+    hidden_draws=(Draw("one frame of one pixel", 1, 1, max_batch=1, dims=3),
+                  Draw("sizes that differ, odd and even", 2, 17, square=False, parity="mixed",
+                       dims=3),
+                  Draw("odd sizes", 3, 31, max_batch=2, parity="odd", dims=3)),
 )
 
 # --- video: the parameters of (1, k, k) and (k, k, k) kernels ---------------------------------
+
+def _conv3d_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The i-th hidden call's kind: (kt, 1, 1), a cube given as an int, (kt, k, k),
+    (1, k, k) without bias, any (kt, kh, kw)."""
+    k = rng.randint(2, 7)
+    kernel: Any = [(rng.randint(2, 3), 1, 1), rng.randint(2, 5), (rng.randint(2, 3), k, k),
+                   (1, k, k), (rng.randint(1, 3), rng.randint(1, 7), rng.randint(1, 7))][i % 5]
+    kwargs = {"bias": False} if i % 5 == 3 else {}
+    return (rng.randint(1, 64), rng.randint(1, 64), kernel), kwargs
+
 
 
 def real_conv3d_params(in_channels: int, out_channels: int, kernel_size: Any,
@@ -238,12 +252,9 @@ conv3d_params = FunctionSpec(
         ((3, 16, 3), {}, False),
         ((64, 64, (1, 3, 3)), {}, False),
         ((64, 64, (3, 3, 3)), {"bias": False}, False),
-        ((16, 32, (3, 1, 1)), {}, True),
-        ((8, 8, 5), {}, True),
-        ((3, 64, (3, 7, 7)), {}, True),
-        ((32, 16, (1, 5, 5)), {"bias": False}, True),
-        ((12, 24, (2, 3, 3)), {}, True),
     ),
+    hidden_case=_conv3d_case,
+    hidden_count=5,
     reference=real_conv3d_params,
     compare=same_count,
     mistakes=(

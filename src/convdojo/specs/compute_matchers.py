@@ -31,6 +31,62 @@ def tensor(*shape: int) -> torch.Tensor:
     return torch.randn(*shape, generator=_GEN)
 
 
+def drawn(rng: Any, *shape: int) -> torch.Tensor:
+    """A float32 tensor for a hidden case, from the grader's own draw (``rng``)."""
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(rng.getrandbits(63)))
+
+
+def _sides(rng: Any, low: int, high: int) -> tuple[int, int]:
+    """A non-square (H, W) with an odd side: what a loop that mixes up H and W fails."""
+    while True:
+        h, w = rng.randint(low, high), rng.randint(low, high)
+        if h != w and (h % 2 or w % 2):
+            return h, w
+
+
+def single_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    h, w = _sides(rng, 3, 12)
+    return (drawn(rng, h, w), drawn(rng, rng.randint(1, min(h, 5)),
+                                   rng.randint(1, min(w, 5)))), {}
+
+
+def multi_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Several input channels, except the last case: one channel and several filters."""
+    c, f = (rng.randint(2, 6), rng.randint(1, 4)) if i < 2 else (1, rng.randint(2, 4))
+    h, w = _sides(rng, 3, 11)
+    return (drawn(rng, c, h, w), drawn(rng, f, c, rng.randint(1, min(h, 4)),
+                                       rng.randint(1, min(w, 4)))), {}
+
+
+_STRIDE_PADDING = ((2, 0), (2, 2), (3, 1))  # each hidden case's kind: no padding, both, a 3
+
+
+def strided_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    c, f = rng.randint(1, 5), rng.randint(1, 4)
+    h, w = _sides(rng, 4, 13)
+    kh, kw = rng.randint(1, min(h, 5)), rng.randint(1, min(w, 5))
+    stride, padding = _STRIDE_PADDING[i % len(_STRIDE_PADDING)]
+    return (drawn(rng, c, h, w), drawn(rng, f, c, kh, kw), stride, padding), {}
+
+
+def im2col_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A batch with several channels; one image of one channel; a 1×1 kernel on a square."""
+    if i % 3 == 2:
+        n, c, side = rng.randint(1, 3), rng.randint(2, 6), rng.randint(3, 8)
+        return (drawn(rng, n, c, side, side), drawn(rng, rng.randint(1, 3), c, 1, 1)), {}
+    n, c = (rng.randint(2, 3), rng.randint(2, 5)) if i % 3 == 0 else (1, 1)
+    h, w = _sides(rng, 3, 11)
+    return (drawn(rng, n, c, h, w), drawn(rng, rng.randint(1, 5), c, rng.randint(1, min(h, 5)),
+                                          rng.randint(1, min(w, 5)))), {}
+
+
+def crop_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Another window of the photo (150 × 128 at a quarter of its size)."""
+    height, width = rng.randint(15, 45), rng.randint(15, 48)
+    return (photo_crop(rng.randint(0, 150 - height), rng.randint(0, 128 - width),
+                       height, width),), {}
+
+
 def photo_crop(top: int, left: int, height: int, width: int) -> torch.Tensor:
     """A grey (1, 1, height, width) window of the photo, shrunk 4× (inputs stay small)."""
     return photo.crop(photo.gray(4), top, left, height, width)

@@ -103,9 +103,9 @@ edge_magnitude = FunctionSpec(
     ),
     cases=(
         ((cm.photo_crop(20, 30, 40, 48),), {}, False),
-        ((cm.photo_crop(60, 10, 33, 27),), {}, True),
-        ((cm.photo_crop(100, 70, 21, 45),), {}, True),
     ),
+    hidden_case=cm.crop_case,
+    hidden_count=2,
     reference=cm.ref_edges,
     compare=cm.close,
     mistakes=(

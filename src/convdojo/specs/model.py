@@ -29,9 +29,10 @@ class Draw:
     """A kind of hidden input, declared by its range: the grader draws the input itself
     at grade time from the course secret (``specs.variants.draw_hidden``).
 
-    ``parity`` is "odd" (both sides odd), "even", "mixed" (one odd side) or None;
-    ``square`` True/False forces H == W or H != W; ``channels`` None means the
-    exercise's input channels, else a (low, high) range.
+    ``parity`` is "odd" (every side odd), "even", "mixed" (odd and even sides) or None;
+    ``square`` True/False forces equal sides or not; ``channels`` None means the
+    exercise's input channels, else a (low, high) range; ``dims`` is the number of
+    spatial axes: 1 for (N, C, L), 2 for (N, C, H, W), 3 for (N, C, T, H, W).
     """
 
     label: str
@@ -42,6 +43,7 @@ class Draw:
     parity: str | None = None
     channels: tuple[int, int] | None = None
     count: int = 1
+    dims: int = 2
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,9 @@ class FunctionSpec(_Base):
     """An answer that is a function, called on shown and hidden arguments."""
 
     cases: tuple[tuple[tuple[Any, ...], dict[str, Any], bool], ...] = ()  # args, kwargs, hidden
-    # hidden cases are drawn at grade time from the course secret: draw(rng) -> (args, kwargs)
-    hidden_case: Callable[[Any], tuple[tuple[Any, ...], dict[str, Any]]] | None = None
+    # hidden cases are drawn at grade time from the course secret: draw(rng, i) -> (args,
+    # kwargs) for the i-th of them; i lets a spec give each case the kind it needs
+    hidden_case: Callable[[Any, int], tuple[tuple[Any, ...], dict[str, Any]]] | None = None
     hidden_count: int = 0
     reference: Callable[..., Any] = lambda *a, **k: None
     compare: Callable[[Any, Any], bool] = lambda got, want: got == want

@@ -172,16 +172,23 @@ separable_conv = LayerSpec(
 )
 
 
-def _conv_params_case(rng: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """A hidden call: groups divide both channel counts; kernels square or not."""
-    groups = rng.choice((1, 1, 2, 3, 4))
-    kernel: Any = rng.randint(1, 7)
-    if rng.random() < 0.4:
-        kernel = (rng.randint(1, 7), rng.randint(1, 7))
+def _conv_params_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The i-th hidden call's kind, so a mistake fails the same cases whatever the secret:
+    two plain square kernels, a depthwise one, a non-square one with groups and no bias,
+    a non-square one with groups, a 1×1 kernel."""
+    kind = i % 6
+    k = rng.randint(2, 7)
+    wide = (rng.randint(1, 3), rng.randint(4, 7))
+    groups = [1, 1, 0, 2, 3, 1][kind]
+    c_in, c_out = rng.randint(1, 8), rng.randint(1, 8)
+    if kind == 2:  # depthwise: groups = in_channels = out_channels
+        groups = c_in = c_out = rng.randint(8, 32)
+        return (c_in, c_out, k), {"groups": groups}
+    kernel: Any = [k, k, k, wide, wide[::-1], 1][kind]
     kwargs: dict[str, Any] = {"groups": groups} if groups > 1 else {}
-    if rng.random() < 0.4:
+    if kind == 3:
         kwargs["bias"] = False
-    return (groups * rng.randint(1, 8), groups * rng.randint(1, 8), kernel), kwargs
+    return (groups * c_in, groups * c_out, kernel), kwargs
 
 
 conv_params = FunctionSpec(

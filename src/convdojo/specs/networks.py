@@ -15,9 +15,9 @@ from ..exercise_code import BROKEN_NETWORK
 from ..vocab import pair
 from .answers import plain, same_count
 from .extras import ExtraLayerSpec, ModelCheck, key_is
-from .model import Assignment, FunctionSpec, Mistake, ValueSpec, WrittenSpec
+from .model import Assignment, Draw, FunctionSpec, Mistake, ValueSpec, WrittenSpec
 from .rules import RAISES, Rule
-from .variants import hidden, public
+from .variants import public
 
 # --- conv_macs --------------------------------------------------------------------------
 
@@ -64,6 +64,23 @@ def _flops(case: tuple) -> bool:
     return same_count(got, 2 * reference_macs(**_macs_args(args, kwargs)))
 
 
+def _macs_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The i-th hidden call's kind: plain; stride 2, padding and groups; stride 2 on a
+    non-square input; a 1×1 kernel; a non-square kernel with padding and groups."""
+    kind = i % 5
+    groups = rng.choice((2, 3, 4)) if kind in (1, 4) else 1
+    kernel: Any = [rng.choice((3, 5, 7)), 3, 3, 1, (rng.randint(2, 5), 1)][kind]
+    size: Any = rng.randint(8, 40)
+    if kind in (2, 4):
+        size = (rng.randint(8, 40), rng.randint(8, 40))
+    kwargs: dict[str, Any] = {"stride": 2} if kind in (1, 2) else {}
+    if kind in (1, 4):
+        kwargs["padding"] = 1
+    if groups > 1:
+        kwargs["groups"] = groups
+    return (groups * rng.randint(1, 16), groups * rng.randint(1, 32), kernel, size), kwargs
+
+
 conv_macs = FunctionSpec(
     id="conv_macs",
     title="Count the multiply-accumulates of a convolution",
@@ -95,12 +112,9 @@ conv_macs = FunctionSpec(
         ((3, 64, 7, 224), {"stride": 2, "padding": 3}, False),
         ((32, 32, 3, (14, 10)), {"padding": 1, "groups": 32}, False),
         ((16, 8, (1, 5), 12), {}, False),
-        ((1, 6, 5, 28), {}, True),
-        ((64, 128, 3, 15), {"stride": 2, "padding": 1, "groups": 4}, True),
-        ((8, 8, 3, (9, 20)), {"stride": 2}, True),
-        ((96, 24, 1, 7), {}, True),
-        ((12, 24, (3, 1), (11, 6)), {"padding": 1, "groups": 3}, True),
     ),
+    hidden_case=_macs_case,
+    hidden_count=5,
     reference=reference_macs,
     compare=same_count,
     mistakes=(
@@ -276,9 +290,10 @@ fix_network = ExtraLayerSpec(
     container_types=(nn.Sequential,),
     min_layers=1,
     max_layers=20,
-    variants=public(((1, 3, 32, 32), "batch 1"), ((2, 3, 28, 36), "non-square"))
-    + hidden(((5, 3, 17, 17), "an odd size"), ((1, 3, 64, 48), "a larger image"),
-             ((3, 3, 5, 9), "a small image")),
+    variants=public(((1, 3, 32, 32), "batch 1"), ((2, 3, 28, 36), "non-square")),
+    hidden_draws=(Draw("an odd size", 9, 33, square=True, parity="odd"),
+                  Draw("a larger image", 40, 72, max_batch=2),
+                  Draw("a small image", 5, 12)),
     model_checks=(ModelCheck("the given channel plan", same_plan),),
 )
 

@@ -55,7 +55,7 @@ def with_hidden(spec: Spec, secret: Secret, student: str | None = None) -> Spec:
         drawn = draw_hidden(spec.rule, spec.input_shape[1], spec.hidden_draws, rng)
         return replace(spec, variants=spec.variants + drawn)
     if isinstance(spec, FunctionSpec) and spec.hidden_case is not None:
-        cases = tuple((*spec.hidden_case(rng), True) for _ in range(spec.hidden_count))
+        cases = tuple((*spec.hidden_case(rng, i), True) for i in range(spec.hidden_count))
         return replace(spec, cases=spec.cases + cases)
     return spec
 

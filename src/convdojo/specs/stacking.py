@@ -21,12 +21,15 @@ from .variants import Draw, public
 # --- channels-last ----------------------------------------------------------------------
 
 
-def _image_case(rng: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """A hidden image: one H×W×C image or an N×H×W×C batch, of a random dtype."""
-    shape = (rng.randint(1, 9), rng.randint(1, 9), rng.choice((1, 3, 4)))
-    if rng.random() < 0.5:
+def _image_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The i-th hidden image's kind: an H×W×C uint8 image, a float32 one, an N×H×W×1
+    uint8 batch (one channel), a float64 batch (sizes and values drawn)."""
+    kind = i % 4
+    channels = (rng.choice((3, 4)), 3, 1, 4)[kind]
+    shape: tuple[int, ...] = (rng.randint(2, 9), rng.randint(2, 9), channels)
+    if kind >= 2:
         shape = (rng.randint(1, 4), *shape)
-    dtype = rng.choice((np.uint8, np.float32, np.float64))
+    dtype = (np.uint8, np.float32, np.uint8, np.float64)[kind]
     values = np.random.default_rng(rng.getrandbits(64)).integers(0, 256, size=shape)
     return (values.astype(dtype),), {}
 
@@ -164,7 +167,7 @@ flatten_batch = ValueSpec(
 # --- receptive field --------------------------------------------------------------------
 
 
-def _stack_case(rng: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def _stack_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """A hidden stack of 1 to 4 (kernel_size, stride, dilation) convolutions."""
     return ([(rng.choice((1, 2, 3, 5, 7)), rng.choice((1, 1, 2)), rng.choice((1, 1, 2)))
              for _ in range(rng.randint(1, 4))],), {}

@@ -23,12 +23,17 @@ def public(*items: tuple[Shape, str]) -> tuple[Variant, ...]:
     return tuple(Variant(tuple(shape), label) for shape, label in items)
 
 
-def _fits(draw: Draw, h: int, w: int) -> bool:
-    if draw.square is not None and (h == w) != draw.square:
+def _fits(draw: Draw, sizes: list[int]) -> bool:
+    if draw.square is not None and len(sizes) > 1 and (len(set(sizes)) == 1) != draw.square:
         return False
-    odd = (h % 2) + (w % 2)
-    want = {"odd": 2, "even": 0, "mixed": 1}.get(draw.parity or "", odd)
-    return odd == want
+    odd = sum(n % 2 for n in sizes)
+    if draw.parity == "odd":
+        return odd == len(sizes)
+    if draw.parity == "even":
+        return odd == 0
+    if draw.parity == "mixed":
+        return 0 < odd < len(sizes)
+    return True
 
 
 def draw_hidden(rule: Rule, channels: int, draws: tuple[Draw, ...],
@@ -39,11 +44,11 @@ def draw_hidden(rule: Rule, channels: int, draws: tuple[Draw, ...],
         for _ in range(draw.count):
             for _ in range(_TRIES):
                 c = channels if draw.channels is None else rng.randint(*draw.channels)
-                h, w = rng.randint(draw.low, draw.high), rng.randint(draw.low, draw.high)
+                sizes = [rng.randint(draw.low, draw.high) for _ in range(draw.dims)]
                 if draw.square:
-                    w = h
-                shape = (rng.randint(1, draw.max_batch), c, h, w)
-                if _fits(draw, h, w) and rule.defined_for(shape):
+                    sizes = [sizes[0]] * draw.dims
+                shape = (rng.randint(1, draw.max_batch), c, *sizes)
+                if _fits(draw, sizes) and rule.defined_for(shape):
                     found.append(Variant(shape, draw.label, hidden=True))
                     break
             else:
