@@ -13,7 +13,7 @@ from typing import Any
 from .model import Domain, Draw, Variant
 from .rules import Rule, Shape
 
-__all__ = ["public", "Draw", "draw_hidden", "draw_numbers", "varying", "hidden", "random_hidden"]
+__all__ = ["public", "Draw", "draw_hidden", "draw_numbers", "varying"]
 
 _TRIES = 2000
 
@@ -79,20 +79,3 @@ def varying(build: Any, ranges: dict[str, tuple[Any, ...]], defaults: dict[str, 
     domain = Domain(tuple(ranges.items()), make, tuple(defaults.items()),
                     valid or (lambda **numbers: True), group)
     return make(**defaults)
-
-
-# --- today's API, kept so specs written against it still load (issues 16, 17) --------------
-# Their hidden inputs are static, so they ship in the package: convert such a spec to
-# ``hidden_draws`` (or ``hidden_case``) to have its hidden inputs drawn from the secret.
-
-
-def hidden(*items: tuple[Shape, str]) -> tuple[Variant, ...]:
-    """Static hidden variants (shipped in the package): prefer ``hidden_draws``."""
-    return tuple(Variant(tuple(shape), label, hidden=True) for shape, label in items)
-
-
-def random_hidden(rule: Rule, channels: int, *, seed: int, count: int = 3, low: int = 2,
-                  high: int = 48, max_batch: int = 5) -> tuple[Variant, ...]:
-    """Static seeded hidden variants (shipped in the package): prefer ``hidden_draws``."""
-    draw = Draw("another size", low, high, max_batch, count=count)
-    return draw_hidden(rule, channels, (draw,), random.Random(seed))
