@@ -45,6 +45,9 @@ def test_solution_full_marks_and_unanswered_zero_through_nbgrader(
     exercises = specs.assignment(name).exercises
     shutil.copytree(ROOT / "solutions" / name, course / "solutions" / name)
     shutil.copy(ROOT / "autograder" / "nbgrader_config.py", course / "nbgrader_config.py")
+    # The fixed solutions answer today's fixed numbers (tests/test_variant_parity.py
+    # grades per-student variants through nbgrader).
+    (course / "convdojo.toml").write_text("[variants]\nenabled = false\n")
     _nbgrader("generate_assignment", name, "--force", course=course, log=log)
     _submit(course, name, "ada", {ex: specs.get(ex).solution for ex in exercises})
     _submit(course, name, "cy", {})
