@@ -202,8 +202,12 @@ def _key(sub: Any) -> str:
     from convdojo.grade.limits import Limits
     from convdojo.grade.tasks import Config
 
+    from convdojo import course
+
+    # The course settings as `convdojo grade` reads them (the suite runs with variants off).
     config = Config("conv_shapes", tuple(specs.assignment("conv_shapes").exercises),
-                    convdojo.__version__, Limits(), None, True)
+                    convdojo.__version__, Limits(), None, True,
+                    course.load(course.find_course_dir(sub.path)))
     return task_key(config, sub)
 
 
@@ -335,7 +339,7 @@ def test_workers_reuse_one_warm_sandbox_and_drop_broken_or_stale_ones(monkeypatc
             self.device, self.closed, self.fail = "cpu", False, False
             made.append(self)
 
-        def grade(self, notebook: bytes) -> Graded:
+        def grade(self, notebook: bytes, student: str = "") -> Graded:
             if self.fail:
                 raise GraderError("the sandbox worker keeps failing")
             return Graded([], [], Run("ok", ms=1.0))

@@ -173,9 +173,19 @@ def _release(run: Run) -> None:
     ui.formgrader_action(teacher, run.hub, ASSIGNMENT, "release", "release")
 
 
+def _right_for(student: str) -> dict[str, str]:
+    """The right answers to this student's own numbers (the course's variants)."""
+    from convdojo import course
+    from convdojo.specs.personal import personal
+
+    mine = course.load(hd.ROOT / "autograder", secret=False, environment=False)
+    return {ex: personal(ex, student, mine).solution for ex in EXERCISES}
+
+
 def _students_submit(run: Run) -> None:
     """Each student fetches from the Assignment List, answers, and submits there."""
-    for student, answers, written in ((run.ada, RIGHT, None), (run.bo, MISTAKES, WRITTEN)):
+    for student, answers, written in ((run.ada, _right_for(run.ada), None),
+                                      (run.bo, MISTAKES, WRITTEN)):
         page = run.pages[student] = hd.login(run.browser, run.hub, student)
         ui.open_assignment_list(page)
         ui.wait_listed(page, "released_assignments_list", ASSIGNMENT)

@@ -62,6 +62,12 @@ def test_solution_full_marks_and_unanswered_zero_through_nbgrader(
         assert scores[("ada", ex)] == specs.get(ex).points, (ex, scores)
         assert scores[("cy", ex)] == 0, (ex, scores)
 
+    from convdojo.grade.side_files import declared
+
+    for side in declared(name):  # the trained weights: a student submits them with it
+        made = course / "course" / "autograded" / "ada" / name / side
+        if made.exists():
+            shutil.copy(made, course / "course" / "submitted" / "ada" / name / side)
     _run([str(Path(sys.executable).with_name("convdojo")), "grade",
           str(course / "course" / "submitted"), "--assignment", name, "--out",
           str(course / "graded")], course, log)
