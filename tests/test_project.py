@@ -165,6 +165,7 @@ def test_side_files_go_inside_the_notebook_and_nothing_else(tmp_path, monkeypatc
     assert (sandbox / WEIGHTS_FILE).read_bytes() == (tmp_path / WEIGHTS_FILE).read_bytes()
 
 
+@pytest.mark.sandbox  # `convdojo grade` never runs without bubblewrap
 def test_convdojo_grade_grades_the_submitted_weights_without_training(tmp_path) -> None:
     from convdojo.grade import grade_batch
 

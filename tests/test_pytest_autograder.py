@@ -169,6 +169,7 @@ def test_no_notebook_is_a_usage_error(pytester: pytest.Pytester) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox  # `convdojo grade` never runs without bubblewrap
 def test_1d_and_3d_answers_score_as_convdojo_grade(pytester: pytest.Pytester) -> None:
     """beyond_2d's Conv1d/Conv3d answers: the pytest autograder's hidden scores are the grader's."""
     from hostile.notebooks import for_assignment
