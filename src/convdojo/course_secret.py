@@ -28,6 +28,11 @@ class Secret:
     source: str  # "environment", the file's path, or "fixed seeds (no course secret)"
 
     @property
+    def digest(self) -> str:
+        """Names the key without revealing it: what caches and task keys may hold."""
+        return hashlib.sha256(self.key).hexdigest()
+
+    @property
     def fixed(self) -> bool:
         return self is FIXED or self.key == FIXED.key
 

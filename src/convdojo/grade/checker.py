@@ -7,7 +7,6 @@ hidden variants.  Results are scrubbed so no page shows a hidden input.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -164,7 +163,7 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
     # are: students with the same numbers get the same hidden inputs) and the secret.
     key = memo.key(exercise_id, tree, results, dev, hidden,
                    numbers(exercise_id, student, course),
-                   hashlib.sha256(course.secret.key).hexdigest(), course.variants)
+                   course.secret.digest, course.variants)
     found = memo.get(key)
     if found is not None:
         return found

@@ -133,7 +133,7 @@ def task_key(config: Config, sub: Submission) -> str:
     course = config.course  # other numbers or another secret: another task
     what = json.dumps([config.assignment, config.limits.header(), config.device,
                        config.sandbox, sub.student_id, sub.digest, course.salt,
-                       course.variants, hashlib.sha256(course.secret.key).hexdigest()])
+                       course.variants, course.secret.digest])
     return f"convdojo-grade-{hashlib.sha256(what.encode()).hexdigest()[:32]}"
 
 
