@@ -77,3 +77,44 @@ def test_an_unusable_device_is_a_clear_error(validator, bad_device) -> None:
     reply = validator.run("conv_shapes.ipynb")
     assert (reply.status, reply.exit) == ("error", 2) and "tpu" in reply.text
     assert validator.warm("conv_shapes.ipynb") is None
+
+
+def _spare_of(validator: Validator, seconds: float = 120.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while validator._spare is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert validator._spare is not None, "the server started no spare sandbox"
+    return validator._spare
+
+
+@pytest.mark.slow
+def test_the_server_starts_a_sandbox_that_the_first_validate_adopts(validator) -> None:
+    spare = _spare_of(validator)
+    spare.started.result(timeout=300)  # torch imported in it before anyone clicked
+    assert spare.worker.ready and spare.worker.proc.poll() is None
+    reply = validator.run("conv_shapes.ipynb")
+    assert (reply.status, reply.exit) == ("graded", 0)
+    session = validator._sessions["conv_shapes"]
+    assert session.worker is spare.worker and validator._spare is None
+    assert session.workdir == spare.workdir
+
+
+def test_closing_the_server_stops_an_unused_spare(tmp_path: Path) -> None:
+    v = Validator(tmp_path)
+    proc = _spare_of(v).worker.proc
+    v.close()
+    assert v._spare is None and proc is not None and proc.wait(timeout=30) is not None
+
+
+def test_prewarm_can_be_switched_off(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    monkeypatch.setenv("CONVDOJO_LAB_PREWARM", "0")
+    v = Validator(tmp_path)
+    time.sleep(0.5)
+    try:
+        assert v._spare is None
+    finally:
+        v.close()

@@ -70,12 +70,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     gradebook.add_options(parser)
 
 
+def _bad_arguments() -> tuple[type[BaseException], ...]:
+    # Evaluated only when grade_batch raised: importing specs here (torch) would delay the
+    # sandboxes it starts before it imports torch itself.
+    from .grade.journal import JournalMismatch
+    from .specs import UnknownAssignment
+
+    return (UnknownAssignment, FileNotFoundError, NotADirectoryError, ValueError,
+            JournalMismatch)
+
+
 def run(args: argparse.Namespace) -> int:
     from . import gradebook
     from .grade import GraderError, grade_batch
-    from .grade.journal import JournalMismatch
     from .grade.progress import Progress, format_summary
-    from .specs import UnknownAssignment
 
     from .grade.class_report import write_report as write_class_report
 
@@ -92,8 +100,7 @@ def run(args: argparse.Namespace) -> int:
                               memory_limit=args.memory_limit, sandbox=not args.no_sandbox,
                               progress=Progress(sys.stderr, enabled=tty),
                               scheduler=args.scheduler)
-    except (UnknownAssignment, FileNotFoundError, NotADirectoryError, ValueError,
-            JournalMismatch) as exc:
+    except _bad_arguments() as exc:
         print(f"convdojo grade: error: {exc}", file=sys.stderr)
         return 2
     except (GraderError, OSError) as exc:

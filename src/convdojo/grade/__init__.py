@@ -48,6 +48,40 @@ def grade_batch(
     GraderError when the sandbox (or the cluster) cannot run at all; never for a
     bad submission.
     """
+    started = time.monotonic()
+    launched = _launch_early(submitted, out, workers, sandbox) if scheduler is None else None
+    try:
+        return _grade_batch(submitted, assignment, out, workers, timeout, device, memory_limit,
+                            sandbox, progress, scheduler, started, launched)
+    finally:
+        if launched is not None:
+            launched.close()  # a no-op once the batch took the workers
+
+
+def _launch_early(submitted: str | os.PathLike[str], out: str | os.PathLike[str],
+                  workers: int | None, sandbox: bool) -> Any:
+    """Start the sandboxes before this process imports torch (specs do), or None.
+
+    Anything odd (no sandbox, bad arguments) is left to the normal path, which says why."""
+    from . import sandbox as sandbox_mod
+    from .batch import Launched
+
+    try:
+        iso = sandbox_mod.detect(disable=not sandbox)
+        folders = sum(1 for _ in os.scandir(submitted))
+        n = min(workers if workers is not None else (os.cpu_count() or 1), folders)
+        if n < 1:
+            return None
+        Path(out).mkdir(parents=True, exist_ok=True)
+        return Launched(iso, Path(out), n)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _grade_batch(submitted: str | os.PathLike[str], assignment: str,
+                 out: str | os.PathLike[str], workers: int | None, timeout: float,
+                 device: str | None, memory_limit: int | str, sandbox: bool, progress: Any,
+                 scheduler: str | None, started: float, launched: Any) -> Summary:
     from convdojo import specs
 
     from .journal import Journal, Recorder
@@ -55,7 +89,6 @@ def grade_batch(
     from .progress import Progress
     from .submissions import discover
 
-    started = time.monotonic()
     spec = specs.assignment(assignment)
     root, outdir = Path(submitted), Path(out)
     if not root.is_dir():
@@ -87,7 +120,7 @@ def grade_batch(
             from .batch import Batch
 
             n, dev, iso = local
-            Batch(spec, outdir, n, limits, dev, iso, course).run(recorder, subs)
+            Batch(spec, outdir, n, limits, dev, iso, course, launched).run(recorder, subs)
             how = Where(iso.label, dev, list(iso.notes) + _secret_note(course),
                         iso.bwrap is not None)
         else:

@@ -118,10 +118,10 @@ class Engine:
     """One warm sandbox worker and the rules that turn its report into a grade."""
 
     def __init__(self, iso: sandbox.Isolation, workdir: Path, index: int, log: Path,
-                 checks: Checks, job: Job | None = None) -> None:
+                 checks: Checks, job: Job | None = None, worker: Worker | None = None) -> None:
         self.iso, self.checks = iso, checks
         self.job = job  # may come after start(): building it imports torch, as the sandbox does
-        self.worker = Worker(index, iso, workdir, log)
+        self.worker = worker or Worker(index, iso, workdir, log)  # perhaps launched already
 
     def start(self) -> None:
         """Start the sandbox and import torch in it; CannotStart if it cannot."""
@@ -134,7 +134,8 @@ class Engine:
 
     @property
     def running(self) -> bool:
-        return self.worker.proc is not None and self.worker.proc.poll() is None
+        proc = self.worker.proc
+        return self.worker.ready and proc is not None and proc.poll() is None
 
     def grade(self, notebook: bytes, student: str = "") -> Graded:
         """Run one notebook and decide it on ``student``'s numbers (the submission

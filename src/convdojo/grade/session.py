@@ -15,10 +15,33 @@ from . import sandbox
 from .engine import Engine, InlineChecks, Job
 from .limits import Limits
 from .records import Graded
+from .workers import Worker
 
-__all__ = ["Session"]
+__all__ = ["Session", "Spare"]
 
 _START = ThreadPoolExecutor(max_workers=2, thread_name_prefix="convdojo-sandbox-start")
+
+
+class Spare:
+    """A sandbox worker started before anyone asks for a Session (a lab server starts
+    one with itself, so that even the first Validate finds torch imported); the first
+    Session with the same isolation adopts it."""
+
+    def __init__(self, *, sandbox_on: bool = True, reduced_ok: bool = False,
+                 workroot: str | None = None) -> None:
+        self.iso = sandbox.detect(disable=not sandbox_on, fallback=reduced_ok)
+        self.workdir = sandbox.make_workdir(workroot)
+        self.worker = Worker(0, self.iso, self.workdir, self.workdir / "worker.log")
+        self.started: Future[None] = _START.submit(self.worker.start)
+
+    def close(self) -> None:
+        self.started.cancel()
+        try:
+            self.started.result()
+        except Exception:  # noqa: BLE001  (closing anyway)
+            pass
+        self.worker.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class Session(Engine):
@@ -33,16 +56,20 @@ class Session(Engine):
                  device: str | None = None, sandbox_on: bool = True, hidden: bool = True,
                  index: int = 0, warm: bool = True, workroot: str | None = None,
                  reduced_ok: bool = False, course: Any = None,
-                 roster: tuple[str, ...] = ()) -> None:
-        self.workdir = sandbox.make_workdir(workroot)
+                 roster: tuple[str, ...] = (), spare: Spare | None = None) -> None:
         self.limits = limits or Limits()
         # reduced_ok: a student-side tool (validate, the pytest autograder) may run the
         # student's own notebook without bubblewrap, with a note; grading never does.
         iso = sandbox.detect(disable=not sandbox_on, fallback=reduced_ok)
+        if spare is not None and spare.iso != iso:
+            spare.close()
+            spare = None
+        self.workdir = spare.workdir if spare else sandbox.make_workdir(workroot)
         super().__init__(iso, self.workdir, index, self.workdir / "worker.log",
-                         InlineChecks("cpu", hidden))
+                         InlineChecks("cpu", hidden), worker=spare.worker if spare else None)
         # The sandbox imports torch while this process does the same: both take a second.
-        self._starting: Future[None] | None = _START.submit(self.start) if warm else None
+        self._starting: Future[None] | None = (
+            spare.started if spare else _START.submit(self.start) if warm else None)
         try:
             from convdojo import specs
             from convdojo.devices import resolve_device

@@ -39,16 +39,26 @@ class Worker:
         self.workdir = workdir
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
+        self.ready = False  # it said "ready" (it imported torch and armed its guard)
         self.scratch, self.wipe = sandbox.scratch_for(iso, index, workdir)
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the worker's process; ``start`` then waits until it is ready."""
         self.proc = sandbox.launch(self.iso, self.index, self.workdir, self.log)
+        self.ready = False
+
+    def start(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.launch()
+        if self.ready:
+            return
         hello = self._read(START_TIMEOUT, "start")
         if hello.get("type") == UNUSABLE:
             raise WorkerDied(f"the sandbox cannot give each submission namespaces of its "
                              f"own: {str(hello.get('detail'))[:300]}")
         if hello.get("type") != READY:
             raise WorkerDied(f"worker {self.index} sent {hello!r} instead of ready")
+        self.ready = True
 
     def grade(self, header: dict[str, Any], notebook: bytes, cases: dict[str, Any],
               on_answer: Callable[[str, Any], None]) -> Reply:
@@ -56,7 +66,7 @@ class Worker:
 
         WorkerDied if the worker stopped (it is restarted for the next submission).
         """
-        if self.proc is None or self.proc.poll() is not None:
+        if not (self.ready and self.proc and self.proc.poll() is None):
             self.start()
         assert self.proc and self.proc.stdin
         header = {**header, "scratch": self.scratch, "wipe": self.wipe}
@@ -98,7 +108,7 @@ class Worker:
 
     def stop(self) -> None:
         """Close the pipes and kill the worker's whole session (bwrap and all inside)."""
-        proc, self.proc = self.proc, None
+        proc, self.proc, self.ready = self.proc, None, False
         if proc is None:
             return
         for pipe in (proc.stdin, proc.stdout):

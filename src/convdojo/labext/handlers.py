@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import os
 import json
 import threading
 import time
@@ -26,7 +27,7 @@ from tornado.ioloop import IOLoop
 from .. import cli_validate, validate
 
 if TYPE_CHECKING:
-    from ..grade.session import Session
+    from ..grade.session import Session, Spare
 
 __all__ = ["Reply", "Validator", "setup"]
 
@@ -60,9 +61,28 @@ class Validator:
         self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._closed = False
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="convdojo-validate")
-        # torch's import is most of a cold validate: start it before the first click.
+        # torch's import is most of a cold validate, here and in the sandbox: start both
+        # with the server, before the first click (CONVDOJO_LAB_PREWARM=0: on first use).
+        self._spare: Spare | None = None
+        if os.environ.get("CONVDOJO_LAB_PREWARM", "1") != "0":
+            self.pool.submit(self._start_spare)
         self.pool.submit(_import_checks)
+
+    def _start_spare(self) -> None:
+        from ..grade.session import Spare
+
+        try:
+            spare = Spare(reduced_ok=True)
+        except OSError:  # no sandbox to start: the first Validate says why
+            return
+        with self._guard:
+            keep = self._spare is None and not self._closed
+            if keep:
+                self._spare = spare
+        if not keep:
+            spare.close()
 
     def resolve(self, rel: str) -> Path:
         """The notebook a request names; ValueError for anything outside the root or not a notebook."""
@@ -85,7 +105,8 @@ class Validator:
             while len(self._sessions) >= MAX_SESSIONS:
                 _, old = self._sessions.popitem(last=False)
                 old.close()
-            session = Session(assignment, hidden=False, reduced_ok=True)
+            spare, self._spare = self._spare, None
+            session = Session(assignment, hidden=False, reduced_ok=True, spare=spare)
             self._sessions[assignment] = session
             self._locks.setdefault(assignment, threading.Lock())
             return session, False
@@ -148,10 +169,14 @@ class Validator:
 
     def close(self) -> None:
         with self._guard:
+            self._closed = True
             sessions = list(self._sessions.values())
             self._sessions.clear()
+            spare, self._spare = self._spare, None
         for session in sessions:
             session.close()
+        if spare is not None:
+            spare.close()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
