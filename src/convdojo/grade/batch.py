@@ -40,7 +40,10 @@ class PoolChecks:
     def __init__(self, n: int, device: str, memory: int) -> None:
         self.n, self.device, self.memory = n, device, max(memory, 2**31)
         self.lock = threading.Lock()
-        self.pool = self._new("spawn" if device.startswith("cuda") else "fork")
+        method = "spawn" if device.startswith("cuda") else "fork"
+        if method == "fork":
+            checker.warm()  # once, here: every checker is forked with it
+        self.pool = self._new(method)
         self.pool.submit(int).result()  # fork every checker now, before any thread exists
 
     def _new(self, method: str) -> cf.ProcessPoolExecutor:

@@ -59,6 +59,14 @@ def over_budget(exercise_id: str, memory: bool = False) -> dict[str, Any]:
                   "asks for.")
 
 
+def warm() -> None:
+    """Import what the first check would: convdojo's checks, and sympy, which torch
+    imports at its first shape check on a meta tensor (half a second)."""
+    import torch.fx.experimental.symbolic_shapes  # noqa: F401
+
+    import convdojo.checks  # noqa: F401
+
+
 def init(device: str, memory: int = 4 * 2**30) -> None:
     """Pool initializer: one thread per checker, and a memory ceiling, since a student's
     hyperparameters (say padding=10**6) decide how much memory a check allocates."""
@@ -66,7 +74,7 @@ def init(device: str, memory: int = 4 * 2**30) -> None:
 
     import torch
 
-    import convdojo.checks  # noqa: F401  (import once per process, not per task)
+    warm()  # once per process, not in the first task (a no-op if forked warm)
 
     torch.set_num_threads(1)
     _STATE["device"], _STATE["pool"] = device, True

@@ -10,16 +10,17 @@ The memo lives in one checker process and holds the most recent ``SIZE`` results
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
+import pickle
 from collections import OrderedDict
 from typing import Any
 
 __all__ = ["key", "get", "put", "clear", "SIZE"]
 
 SIZE = 4096
-_KEPT: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
+# Kept pickled: a copy for each caller (who may change it) at C speed, not deepcopy's.
+_KEPT: OrderedDict[bytes, bytes] = OrderedDict()
 
 
 def key(*parts: Any) -> bytes | None:
@@ -36,13 +37,14 @@ def get(k: bytes | None) -> dict[str, Any] | None:
     if k is None or k not in _KEPT:
         return None
     _KEPT.move_to_end(k)
-    return copy.deepcopy(_KEPT[k])  # callers may change what they are given
+    found: dict[str, Any] = pickle.loads(_KEPT[k])
+    return found
 
 
 def put(k: bytes | None, result: dict[str, Any]) -> None:
     if k is None:
         return
-    _KEPT[k] = copy.deepcopy(result)
+    _KEPT[k] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     _KEPT.move_to_end(k)
     while len(_KEPT) > SIZE:
         _KEPT.popitem(last=False)
