@@ -15,7 +15,7 @@ from .. import freshness, specs
 from ..specs.answers import a_type
 from ..devices import resolve_device
 from . import diagnose as diagnosis
-from . import hints, owner
+from . import hints, owner, structure
 from .layer import check_layer
 from .project import check_project
 from .result import CheckResult, Finding
@@ -87,10 +87,19 @@ def _check(spec: specs.Spec, answer: Any, device: str | torch.device | None,
             hints.progressing(spec.id, not hidden and hints.interactive()) as failed:
         warnings.simplefilter("ignore")
         try:
+            lone = answer
+            if isinstance(spec, specs.LayerSpec):
+                lone = structure.lone_layer(answer, spec.layer_types, spec.container_types)
+            unwrapped, answer = lone is not answer, lone
             answer, recorder = diagnosis.observing(spec, answer)
             result = diagnosis.diagnose(spec, answer, _dispatch(spec, answer, dev, hidden),
                                         recorder, hidden)
             failed[0] = result.status == "failed"
+            if unwrapped:
+                result.feedback.append(
+                    f"{spec.answer_name} is an nn.Sequential holding a single "
+                    f"{structure.type_name(lone)}; it is judged as that layer, which "
+                    "computes the same.")
             return result
         except Exception as exc:  # the answer is untrusted; never a traceback from in here
             return CheckResult.simple(

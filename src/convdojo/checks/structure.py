@@ -11,7 +11,7 @@ from ..layer_kinds import BATCHNORMS, SPATIAL, spatial_dims
 from ..shapes import resolve_padding
 from ..templates import TEMPLATES
 
-__all__ = ["leaves", "tampering", "attribute", "type_name"]
+__all__ = ["leaves", "lone_layer", "tampering", "attribute", "type_name"]
 
 # Taken at import, so a later monkeypatch of nn.Conv2d.forward & co. is visible.
 _PRISTINE_FORWARD = {
@@ -42,6 +42,24 @@ def leaves(module: nn.Module, containers: tuple[type, ...]) -> list[nn.Module]:
             out.extend(leaves(child, containers))
         return out
     return [module]
+
+
+def lone_layer(answer: Any, layer_types: tuple[type, ...],
+               containers: tuple[type, ...]) -> Any:
+    """The one layer inside ``nn.Sequential(layer)`` (nested or not), where the exercise
+    wants a single layer: it computes exactly what that layer computes.  Otherwise (a
+    container the exercise allows, more than one child, a hook, an override, or a
+    parameter of the wrapper's own) the answer itself, judged as it is."""
+    inner = answer
+    while type(inner) is nn.Sequential and type(inner) not in containers:
+        children = list(inner.children())
+        if (len(children) != 1 or any(getattr(inner, d, None) for d in _HOOK_DICTS)
+                or any(callable(v) and hasattr(nn.Sequential, k) and not isinstance(v, nn.Module)
+                       for k, v in vars(inner).items())
+                or list(inner.parameters(recurse=False)) or list(inner.buffers(recurse=False))):
+            return answer
+        inner = children[0]
+    return inner if inner is not answer and type(inner) in layer_types else answer
 
 
 def tampering(module: nn.Module) -> list[str]:
