@@ -10,6 +10,7 @@ from torch import nn
 
 from convdojo import specs
 from convdojo.course import Course
+from convdojo.grade.engine import InlineChecks
 from convdojo.grade import checker, class_report, copying
 from convdojo.grade.inside import codec, private
 from convdojo.specs.personal import personal
@@ -36,13 +37,12 @@ def _trees(encode, student: str) -> dict[str, object]:
 
 
 def _grade(trees: dict[str, object], student: str) -> tuple[list[dict], list[str]]:
-    def recheck(ex: str, tree: object, other: str):
-        return lambda: checker.check_one(ex, tree, {}, student=other, course=COURSE)
+    checks = InlineChecks("cpu")
 
     results = [checker.check_one(ex, trees[ex], {}, student=student, course=COURSE)
                for ex in ASSIGNMENT.exercises]
     return results, copying.flags([specs.get(e) for e in ASSIGNMENT.exercises], trees,
-                                  results, student, COURSE, CLASS, recheck)
+                                  results, student, COURSE, CLASS, checks)
 
 
 def test_copied_answers_are_flagged_with_evidence(encode) -> None:
@@ -72,3 +72,18 @@ def test_no_flag_when_variants_are_off_or_alone(encode) -> None:
                          off, CLASS, never) == []
     assert copying.flags([specs.get(e) for e in ASSIGNMENT.exercises], trees, results, "cat",
                          COURSE, ["cat"], never) == []
+
+
+def test_the_cheap_filter_never_misses_a_fit(encode) -> None:
+    """``fitting`` only narrows the full checks: wherever an answer passes a classmate's
+    numbers in full, the filter lets that classmate through (and always its own)."""
+    few = CLASS[:8]
+    varying = [e for e in ASSIGNMENT.exercises if specs.get(e).domain is not None]
+    assert varying
+    for owner in few:
+        trees = _trees(encode, owner)
+        for ex in varying:
+            let_through = set(checker.fitting(ex, trees[ex], few, COURSE))
+            passed = {other for other in few if checker.check_one(
+                ex, trees[ex], {}, student=other, course=COURSE)["status"] == "passed"}
+            assert owner in passed and passed <= let_through, (owner, ex, passed, let_through)

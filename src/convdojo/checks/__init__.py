@@ -16,12 +16,12 @@ from ..specs.answers import a_type
 from ..devices import resolve_device
 from . import diagnose as diagnosis
 from . import hints, owner, structure
-from .layer import check_layer
+from .layer import check_layer, fits
 from .project import check_project
 from .result import CheckResult, Finding
 from .value import check_function, check_value
 
-__all__ = ["check", "CheckResult", "Finding", "MISSING"]
+__all__ = ["check", "fitting", "CheckResult", "Finding", "MISSING"]
 
 
 class _Missing:
@@ -75,6 +75,36 @@ def check(
                 f"This notebook was set up for student {typed.student!r}; it is graded on the "
                 f"numbers of {graded.student!r}, its submission folder.")
     return result
+
+
+def fitting(exercise_id: str, answer: Any, students: list[str], course: Any, *,
+            device: str | torch.device | None = None) -> list[str]:
+    """Those of ``students`` on whose numbers ``answer`` could pass: structure, constraints
+    and the visible inputs' shapes (values, for a value answer), with no feedback, so it
+    is cheap.  A necessary condition only: the grader then checks those in full."""
+    dev = resolve_device(device)
+    out = []
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for student in students:
+            spec = _personal(exercise_id, student, course, False)
+            try:
+                if isinstance(spec, specs.LayerSpec):
+                    ok = _layer_fits(spec, answer, dev)
+                else:
+                    ok = _dispatch(spec, answer, dev, False).status == "passed"
+            except Exception:
+                ok = False
+            if ok:
+                out.append(student)
+    return out
+
+
+def _layer_fits(spec: specs.LayerSpec, answer: Any, dev: torch.device) -> bool:
+    if not isinstance(answer, nn.Module):
+        return False
+    return fits(spec, structure.lone_layer(answer, spec.layer_types, spec.container_types),
+                dev)
 
 
 def _check(spec: specs.Spec, answer: Any, device: str | torch.device | None,

@@ -22,7 +22,7 @@ from .result import SEEN_ONLY, CheckResult, Finding
 from .structure import attribute, leaves, tampering, type_name
 from .trace import has_templates, shape_story, why_it_fails
 
-__all__ = ["check_layer"]
+__all__ = ["check_layer", "fits"]
 
 
 def _allowed(spec: LayerSpec) -> str:
@@ -248,6 +248,24 @@ def _gradients(model: nn.Module, x: torch.Tensor) -> Finding:
         return Finding("values", False, f"No gradient reaches {', '.join(dead)}: those weights "
                        "could never learn.")
     return Finding("values", True, "Gradients reach the input and every weight.")
+
+
+def fits(spec: LayerSpec, answer: nn.Module, device: torch.device) -> bool:
+    """A necessary condition for passing: the structure, every constraint and the output
+    shape of each visible input.  Cheap (no copy, no explanations, no gradients): the
+    grader tries an answer on many classmates' numbers with it, and checks in full
+    only where it holds."""
+    findings, layers = _structure(spec, answer)
+    if findings or not all(f.passed for f in _constraints(spec, layers)):
+        return False
+    for i, v in enumerate(spec.all_variants(False)):
+        want, got = spec.expected(v), _run(answer, _input(v.input_shape, device, 100 + i))
+        if want is RAISES:
+            if not isinstance(got, Exception):
+                return False
+        elif not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want):
+            return False
+    return True
 
 
 def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,

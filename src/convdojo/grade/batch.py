@@ -51,21 +51,34 @@ class PoolChecks:
             self.n, mp_context=multiprocessing.get_context(method),
             initializer=checker.init, initargs=(self.device, self.memory))
 
-    def _submit(self, args: tuple[Any, ...]) -> tuple[cf.ProcessPoolExecutor, cf.Future[Any]]:
+    def _submit(self, fn: Callable[..., Any],
+                args: tuple[Any, ...]) -> tuple[cf.ProcessPoolExecutor, cf.Future[Any]]:
         with self.lock:
             try:
-                return self.pool, self.pool.submit(checker.check_one, *args)
+                return self.pool, self.pool.submit(fn, *args)
             except (BrokenProcessPool, RuntimeError):
                 # A checker died (it never runs student code, so: memory, or a check
                 # killed for its time).  Threads exist by now: spawn, do not fork.
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = self._new("spawn")
-                return self.pool, self.pool.submit(checker.check_one, *args)
+                return self.pool, self.pool.submit(fn, *args)
 
     def submit(self, exercise: str, tree: Any, runs: dict[str, Any], who: Who) -> Pending:
         args = (exercise, tree, runs, None, True, who[0], who[1])
-        first = self._submit(args)
+        first = self._submit(checker.check_one, args)
         return lambda: self._result(first, args, retry=True)
+
+    def fitting(self, exercise: str, tree: Any, students: list[str],
+                course: Any) -> Callable[[], list[str]]:
+        pool, future = self._submit(checker.fitting, (exercise, tree, students, course))
+
+        def result() -> list[str]:
+            try:
+                found: list[str] = future.result(timeout=WALL)
+                return found
+            except Exception:  # noqa: BLE001  (no evidence of copying, not a failed grade)
+                return []
+        return result
 
     def _result(self, sent: tuple[cf.ProcessPoolExecutor, cf.Future[Any]],
                 args: tuple[Any, ...], retry: bool) -> dict[str, Any]:
@@ -79,7 +92,7 @@ class PoolChecks:
             return checker.over_budget(str(args[0]))
         except BrokenProcessPool:
             if retry:  # once, in a fresh pool; a second failure is that answer's
-                return self._result(self._submit(args), args, retry=False)
+                return self._result(self._submit(checker.check_one, args), args, retry=False)
             return checker.over_budget(str(args[0]), memory=True)
         except Exception as exc:  # noqa: BLE001  (a checker failed: say so, go on)
             return checker.simple(str(args[0]), "error",

@@ -183,6 +183,24 @@ def check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]],
     return result
 
 
+def fitting(exercise_id: str, tree: Any, students: list[str], course: Any,
+            device: str | None = None) -> list[str]:
+    """Those of ``students`` on whose numbers this answer could pass (``checks.fitting``):
+    one rebuild for them all.  Never raises: a tree that cannot be judged fits nobody."""
+    from convdojo.checks import fitting as fits
+
+    tree, not_its_own = attribution.judge(exercise_id, tree)
+    if not_its_own is not None or _too_large(tree):
+        return []
+    try:
+        answer = _rebuild(tree)
+        with _budget(CHECK_SECONDS):
+            return fits(exercise_id, answer, students, course,
+                        device=device or _STATE.get("device") or "cpu")
+    except Exception:  # noqa: BLE001  (an unjudgeable answer is no evidence of copying)
+        return []
+
+
 class _GraderFailed(Exception):
     def __init__(self, result: dict[str, Any]) -> None:
         self.result = result

@@ -8,7 +8,7 @@ is flagged in the grade record's notes, with the evidence, and in the class repo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["FLAG", "flags", "parse"]
@@ -24,11 +24,12 @@ def _numbers_text(numbers: dict[str, Any] | None) -> str:
 
 def flags(specs: Sequence[Any], answers: dict[str, Any], results: list[dict[str, Any]],
           student: str, course: Any, roster: Sequence[str],
-          recheck: Callable[[str, Any, str], Callable[[], dict[str, Any]]]) -> list[str]:
+          checks: Any) -> list[str]:
     """The notes that flag ``student``'s answers fitting others' variants (maybe none).
 
-    ``recheck(exercise, tree, other)`` starts the grader's check of one answer on
-    ``other``'s numbers and returns a callable for its result."""
+    ``checks`` (the engine's) first finds, in one cheap task per exercise, the
+    classmates' numbers the answer could pass on (``fitting``), then checks it in full,
+    hidden inputs included, on each of those (``submit``)."""
     from convdojo.specs.personal import numbers
 
     if not student or not course.variants or len(roster) < 2:
@@ -47,8 +48,11 @@ def flags(specs: Sequence[Any], answers: dict[str, Any], results: list[dict[str,
             theirs = numbers(spec.id, other, course)
             if other != student and theirs != mine and theirs is not None:
                 groups.setdefault(tuple(theirs.items()), []).append(other)
-        started = [(ids, key, recheck(spec.id, answers[spec.id], ids[0]))
-                   for key, ids in list(groups.items())[:MAX_GROUPS]]
+        tried = list(groups.items())[:MAX_GROUPS]
+        found = set(checks.fitting(spec.id, answers[spec.id], [ids[0] for _, ids in tried],
+                                   course)())
+        started = [(ids, key, checks.submit(spec.id, answers[spec.id], {}, (ids[0], course)))
+                   for key, ids in tried if ids[0] in found]
         for ids, key, pending in started:
             if pending().get("status") == "passed":
                 for other in ids:

@@ -37,6 +37,9 @@ Who = tuple[str, "Course"]  # the folder's student id and the course: whose numb
 class Checks(Protocol):
     def submit(self, exercise: str, tree: Any, runs: dict[str, Any], who: Who) -> Pending: ...
 
+    def fitting(self, exercise: str, tree: Any, students: list[str],
+                course: Course) -> Callable[[], list[str]]: ...
+
 
 class InlineChecks:
     """Checks in this process, run when their result is asked for."""
@@ -47,6 +50,10 @@ class InlineChecks:
     def submit(self, exercise: str, tree: Any, runs: dict[str, Any], who: Who) -> Pending:
         return lambda: checker.check_one(exercise, tree, runs, device=self.device,
                                          hidden=self.hidden, student=who[0], course=who[1])
+
+    def fitting(self, exercise: str, tree: Any, students: list[str],
+                course: Course) -> Callable[[], list[str]]:
+        return lambda: checker.fitting(exercise, tree, students, course, self.device)
 
 
 @dataclass(frozen=True)
@@ -188,8 +195,7 @@ class Engine:
             run.ms = round((ran + time.perf_counter() - waited) * 1000, 1)
             notes = _identity_note(notebook, student) + _notes(result, run, job.limits)
             notes += copying.flags(job.specs, answers, results, student, job.course,
-                                   job.roster, lambda ex, tree, other: self.checks.submit(
-                                       ex, tree, {}, (other, job.course)))
+                                   job.roster, self.checks)
             return Graded(results, notes, run).capped()
         return decide
 
