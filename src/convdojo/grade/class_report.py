@@ -47,7 +47,7 @@ class ExerciseStats:
 
     @property
     def pass_rate(self) -> float:
-        return self.passed / self.n if self.n else 0.0
+        return _share(self.passed, self.n)
 
     @property
     def median(self) -> float:
@@ -55,7 +55,11 @@ class ExerciseStats:
 
     @property
     def unanswered_share(self) -> float:
-        return self.unanswered / self.n if self.n else 0.0
+        return _share(self.unanswered, self.n)
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0
 
 
 @dataclass
@@ -85,7 +89,7 @@ class Student:
 
     @property
     def fraction(self) -> float:
-        return self.score / self.max_score if self.max_score else 0.0
+        return _share(self.score, self.max_score)
 
 
 @dataclass
