@@ -111,6 +111,8 @@ def test_a_copied_answer_cell_and_a_changed_type_fail(tmp_path: Path, capsys) ->
 @pytest.mark.parametrize("content,words", [
     (b"", "empty"), (b'{"cells": [', "not valid JSON (the file looks truncated)"),
     (b'{"worksheets": []}', "not a Jupyter notebook"),
+    (b"[" * 200_000 + b"]" * 200_000, "nested too deeply"),
+    ('{"cells": []}'.encode("utf-16"), "not UTF-8 text"),
 ])
 def test_not_a_notebook_fails_clearly(tmp_path: Path, capsys, content: bytes,
                                       words: str) -> None:

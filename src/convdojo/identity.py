@@ -93,10 +93,10 @@ def typed_student(notebook_text: str) -> str | None:
     import json
 
     try:
-        cells = json.loads(notebook_text).get("cells", [])
+        cells = json.loads(notebook_text.removeprefix("\ufeff")).get("cells", [])
         sources = ["".join(c["source"]) if isinstance(c.get("source"), list)
                    else str(c.get("source", "")) for c in cells if isinstance(c, dict)]
-    except (ValueError, AttributeError, TypeError, KeyError):
+    except (ValueError, AttributeError, TypeError, KeyError, RecursionError):
         sources = [notebook_text]
     for source in sources:
         match = _TYPED.search(source)

@@ -9,12 +9,11 @@ assignment and to explain a deleted cell.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .grade.inside.notebook import NotebookError, parse
+from .grade.inside.notebook import NotebookError, load_json, parse
 from .notebooks import layout
 from .notebooks.lesson import Lesson
 
@@ -89,7 +88,7 @@ def inspect(path: str | Path) -> Inspection:
 def inspect_bytes(data: bytes, path: Path) -> Inspection:
     try:
         cells = parse(data)  # the sandbox's own reader: the same words as the grader's
-        version = json.loads(data).get("nbformat")
+        version = load_json(data).get("nbformat")
     except NotebookError as exc:
         # The file name still says which assignment it was meant to be: the pytest
         # suite then fails each of its exercises, as `convdojo grade` scores them 0.

@@ -203,6 +203,18 @@ for fd in range(3, 64):
     Case("malformed_not_a_notebook", raw=b'["not", "a", "notebook"]',
          expect={e: "error" for e in EXERCISES}),
     Case("malformed_binary", raw=bytes(range(256)) * 4, expect={e: "error" for e in EXERCISES}),
+    # json's decoder recurses per level: this once stopped the whole batch
+    Case("malformed_deep_nesting", raw=b"[" * 200_000 + b"]" * 200_000,
+         expect={e: "error" for e in EXERCISES}),
+    Case("malformed_utf16", raw='{"cells": []}'.encode("utf-16"),
+         expect={e: "error" for e in EXERCISES}),
+    Case("malformed_cells_not_a_list", raw=b'{"cells": {"a": 1}, "nbformat": 4}',
+         expect={e: "error" for e in EXERCISES}),
+    Case("malformed_source_numbers", raw=b'{"cells": [{"cell_type": "code", "source": [1, 2]}]}',
+         expect={e: "error" for e in EXERCISES}),
+    # honest notebooks as other editors save them: full marks
+    Case("saved_with_a_bom", edit="bom"),
+    Case("saved_with_crlf", edit="crlf"),
 ]
 
 # Pairs graded one after the other by the same worker: what one leaves, the next must not see.

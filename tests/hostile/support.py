@@ -51,7 +51,14 @@ def build(root: Path, case: Case, values: dict[str, str]) -> Path:
     if case.raw is not None:
         return write(root, case.name, case.raw)
     extra = [(anchor, _fill(src, values)) for anchor, src in case.extra]
-    return write(root, case.name, edit(fill(case.answers, extra=extra), case.edit))
+    nb = edit(fill(case.answers, extra=extra), case.edit)
+    if case.edit in _AS_TEXT:  # the same notebook, written as another editor might
+        return write(root, case.name, _AS_TEXT[case.edit](nbformat.writes(nb)))
+    return write(root, case.name, nb)
+
+
+_AS_TEXT = {"bom": lambda text: ("\ufeff" + text).encode("utf-8"),
+            "crlf": lambda text: text.replace("\n", "\r\n").encode("utf-8")}
 
 
 def _fill(source: str, values: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 
 from .. import specs
+from .inside.notebook import NotebookError, load_json
 
 __all__ = ["MAX_SIDE", "declared", "bundle"]
 
@@ -64,10 +65,10 @@ def bundle(data: bytes, folder: Path, assignment: str) -> bytes:
     if not files:
         return data
     try:
-        nb = json.loads(data.decode("utf-8"))
+        nb = load_json(data)
         cell = next(c for c in nb["cells"] if isinstance(c, dict)
                     and c.get("cell_type") == "code")
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, StopIteration):
+    except (NotebookError, KeyError, TypeError, StopIteration):
         return data  # not a notebook the sandbox could run anyway: it says so itself
     source = cell.get("source", "")
     source = "".join(source) if isinstance(source, list) else str(source)

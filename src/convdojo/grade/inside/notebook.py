@@ -48,6 +48,21 @@ class Plan:
     answer_cell: dict[str, int] = field(default_factory=dict)  # exercise -> cell index
 
 
+def load_json(data: bytes) -> Any:
+    """The file's JSON (a UTF-8 byte-order mark allowed), or NotebookError saying why not."""
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise NotebookError("the notebook file is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        cut = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
+        raise NotebookError(f"the notebook is not valid JSON{cut}: {exc.msg} at line "
+                            f"{exc.lineno}, column {exc.colno}") from None
+    except RecursionError:  # json's decoder recurses once per level of nesting
+        raise NotebookError("the notebook's JSON is nested too deeply to be a notebook") \
+            from None
+
+
 def parse(data: bytes) -> list[dict[str, Any]]:
     """The notebook's cells, or NotebookError saying what is wrong with the file."""
     if len(data) > MAX_NOTEBOOK:
@@ -55,14 +70,7 @@ def parse(data: bytes) -> list[dict[str, Any]]:
                             f"{MAX_NOTEBOOK // 2**20} MiB (clear large outputs and resubmit)")
     if not data.strip():
         raise NotebookError("the notebook file is empty")
-    try:
-        nb = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise NotebookError("the notebook file is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        cut = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
-        raise NotebookError(f"the notebook is not valid JSON{cut}: {exc.msg} at line "
-                            f"{exc.lineno}, column {exc.colno}") from None
+    nb = load_json(data)
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotebookError("the file is JSON but not a Jupyter notebook (no list of cells)")
     cells = []
