@@ -17,7 +17,7 @@ from torch import nn
 
 from . import compute_matchers as cm
 from . import matchers as m
-from . import beyond_2d, pooling, shape_quiz
+from . import beyond_2d, pooling_strided, shape_quiz
 from .error_models import rebuild
 from .extras import outcome
 
@@ -86,8 +86,8 @@ PROBES: dict[str, dict[str | None, Probe]] = {
                                        (("weights.transposed_order",
                                          lambda t: (t.out_channels, t.in_channels,
                                                     *t.kernel_size)),))},
-    "pool_vs_conv": {"conv_params": Probe(pooling._conv, "params"),
-                     "pool_shape": Probe(pooling._pool, (1, 64, 112, 112))},
+    "pool_vs_conv": {"conv_params": Probe(pooling_strided._conv, "params"),
+                     "pool_shape": Probe(pooling_strided._pool, (1, 64, 112, 112))},
     "predict_shapes": dict(_quiz_probes()),
     "predict_params": {key: Probe(make, "params", (("params.buffers_counted", _with_buffers),)
                                   if key == "batchnorm" else ())
