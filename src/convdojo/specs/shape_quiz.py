@@ -182,16 +182,18 @@ def _predict_shapes(**numbers: tuple[int, ...]) -> ValueSpec:
 
 predict_shapes = varying(_predict_shapes, SHAPE_CONFIGS, SHAPE_DEFAULTS)
 
-# (in, out, kernel) of the plain convolution, counted with and without its bias
+# (in, out, kernel) of the plain convolution, counted with and without its bias; no count
+# equals a number the lesson or another item's message names (224, 120...)
 PARAM_CONFIGS: dict[str, tuple[tuple[int, ...], ...]] = {
-    "conv": tuple((ci, co, k) for ci in (3, 1, 4) for co in (16, 8, 32) for k in (3, 5)),
+    "conv": tuple((ci, co, k) for ci in (3, 1, 4) for co in (16, 24, 32) for k in (3, 5)),
     # (in, out, groups) of a grouped 3×3 convolution
     "grouped": tuple((ci, co, g) for ci in (64, 32) for co in (128, 64) for g in (4, 2, 8)),
     # (in, out, kernel) of a stride-2 transposed convolution; in ≠ out tells the bias apart
     "transposed": tuple((ci, co, k) for ci in (64, 32, 128) for co in (32, 16) for k in (2, 4)
                         if ci != co),
     "linear": tuple((i, o) for i in (400, 256, 576) for o in (120, 84, 100)),
-    "batchnorm": ((64,), (16,), (32,), (128,)),
+    # channel counts whose 2·C is no other number the messages name (filters, outputs)
+    "batchnorm": ((64,), (24,), (48,), (96,)),
 }
 PARAM_DEFAULTS = {key: configs[0] for key, configs in PARAM_CONFIGS.items()}
 
@@ -259,8 +261,8 @@ def _predict_params(**numbers: tuple[int, ...]) -> ValueSpec:
             Mistake(key_is("no_bias", lambda v: v == co * ci * k * k + co),
                     "bias=False: there is no bias to count."),
             Mistake(key_is("grouped", lambda v: v == go * gi * 9 + go),
-                    f"With groups={g} each filter sees only {gi} / {g} = {gi // g} input "
-                    "channels."),
+                    f"With groups={g} the input channels are split into {g} groups, and each "
+                    "filter sees only its own group."),
             Mistake(key_is("transposed", lambda v: v == ti * to * tk * tk + ti),
                     f"The bias belongs to the output channels: {to} of them."),
             Mistake(key_is("linear", lambda v: v == li * lo),
