@@ -1,6 +1,7 @@
 """The quiz and the counting exercises on each student's own numbers: the expected answers
 agree with the closed-form formulas (convdojo.shapes), and each student's characteristic
-mistakes, computed here from their numbers, are recognised and earn partial credit."""
+mistakes, computed here from their numbers, are recognised (with the misconception they
+show) and earn partial credit."""
 
 from __future__ import annotations
 
@@ -67,7 +68,10 @@ def test_parameter_counts_and_their_mistakes(student: str) -> None:
              "grouped": shapes.conv_params(gi, go, 3), "batchnorm": 4 * bc}
     score, text = _feedback("predict_params", student, wrong)
     assert score == spec.points / 2, (n, text)
-    for lesson in (f"Each of the {co} filters also has a bias", f"groups={g}", "buffers"):
+    for lesson in (f"Each of the {co} filters also has a bias", f"groups={g}", "buffers",
+                   # the misconceptions, recognised on the student's own layers
+                   "To revisit: Each output channel has one bias",
+                   "To revisit: BatchNorm's running_mean and running_var are buffers"):
         assert lesson in text, (n, text)
 
 
