@@ -4,14 +4,12 @@ strided convolution (catalogue PL-3 to PL-5), plus the helpers the pooling specs
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 from torch import nn
 
 from .answers import plain
 from .extras import key_is
-from .model import LayerSpec, Mistake, ValueSpec, defining
+from .model import Constraint, LayerSpec, Mistake, ValueSpec, defining
 from .rules import CEIL_HALF, SizeRule, ceil_div, spatial
 from .variants import Draw, public, varying
 
@@ -23,7 +21,8 @@ NO_PADDING = defining("padding_px", (((0, 0), (0, 0)),), "no padding")
 WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
 
 
-def window(k: int) -> Any:
+def window(k: int) -> Constraint:
+    """The kernel size the prompt names: the point of every pooling exercise."""
     return defining("kernel_size", ((k, k),), f"a {k}×{k} window")
 
 
