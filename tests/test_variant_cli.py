@@ -28,7 +28,7 @@ def test_variant_shows_numbers_and_the_right_answer(variants_on, capsys) -> None
     mine = personal("channels", "ana", variants_on)
     assert mine.solution in out and str(tuple(mine.input_shape)) in out
     assert "numbers: c_in" in out and "never shown" in out
-    assert cli.main(["variant", "ana", "rf_stack"]) == 0
+    assert cli.main(["variant", "ana", "lenet"]) == 0  # LeNet's numbers are the lesson's
     assert "cannot vary" in capsys.readouterr().out
 
 

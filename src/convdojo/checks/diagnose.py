@@ -92,7 +92,7 @@ def _codes(spec: Any, answer: Any, result: CheckResult, recorder: Recorder | Non
         return {-1: _function_code(spec, recorder.calls if recorder else [])}
     if isinstance(spec, ValueSpec):
         want, got = spec.normalize(spec.expected()), spec.normalize(answer)
-        probes = ve.PROBES.get(spec.id, {})
+        probes = ve.probes(spec)
         if not isinstance(want, dict):
             return {-1: value_code(spec, probes.get(None), got)}
         if not isinstance(got, dict):

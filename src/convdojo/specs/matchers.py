@@ -8,6 +8,7 @@ function answer. Each model check takes the answer's module tree and returns
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,8 @@ __all__ = [
     "to_nchw", "same_tensor", "arange_image", "random_image", "reshaped", "swapped_hw",
     "wrong_dtype", "no_batch", "scaled",
     "PLAN", "lenet_plan", "lenet_convs", "lenet_rule", "flatten_shapes",
-    "measured_rf", "no_jump", "no_dilation", "own_stride", "rf_is_11", "only_3x3",
-    "is_downblock", "main_convs", "shortcut_1x1",
+    "measured_rf", "no_jump", "no_dilation", "own_stride", "rf_is", "rf_is_11", "only_3x3",
+    "is_downblock", "main_convs_for", "main_convs", "shortcut_1x1",
 ]
 
 
@@ -179,8 +180,8 @@ def lenet_rule(shape: tuple[int, ...]) -> Any:
     return (n, 10) if 28 <= h <= 31 and 28 <= w <= 31 else RAISES
 
 
-def flatten_shapes() -> dict[str, object]:
-    features = torch.zeros(25, 16, 4, 4)
+def flatten_shapes(batch: int = 25, size: int = 4) -> dict[str, object]:
+    features = torch.zeros(batch, 16, size, size)
     return {"view": tuple(features.view(-1, 400).shape),
             "flatten": tuple(features.flatten(1).shape)}
 
@@ -233,14 +234,20 @@ def own_stride(case: tuple) -> bool:
     return got == field and got != measured_rf(layers)
 
 
-def rf_is_11(model: nn.Module) -> tuple[bool, str]:
-    h, w = measure_receptive_field(model, in_channels=3)
-    if (h, w) == (11, 11):
-        return True, "The measured receptive field is 11×11, as asked."
-    more = " (or more)" if max(h, w) >= 65 else ""
-    return False, (f"The measured receptive field is {h}×{w}{more}, not 11×11: each 3×3 "
-                   "layer with dilation d adds 2·d pixels; a stride also widens every later "
-                   "layer's reach.")
+def rf_is(target: int, in_channels: int = 3) -> Callable[[nn.Module], tuple[bool, str]]:
+    """The model check: the stack's measured receptive field is target×target."""
+    def check(model: nn.Module) -> tuple[bool, str]:
+        h, w = measure_receptive_field(model, in_channels=in_channels)
+        if (h, w) == (target, target):
+            return True, f"The measured receptive field is {target}×{target}, as asked."
+        more = " (or more)" if max(h, w) >= 65 else ""
+        return False, (f"The measured receptive field is {h}×{w}{more}, not "
+                       f"{target}×{target}: each 3×3 layer with dilation d adds 2·d pixels; a "
+                       "stride also widens every later layer's reach.")
+    return check
+
+
+rf_is_11 = rf_is(11)
 
 
 def only_3x3(model: nn.Module) -> tuple[bool, str]:
@@ -260,14 +267,21 @@ def is_downblock(model: nn.Module) -> tuple[bool, str]:
                    "DownBlock(main=..., shortcut=...) so that the branches are added.")
 
 
-def main_convs(model: nn.Module) -> tuple[bool, str]:
-    c = [(m.in_channels, m.out_channels, tuple(m.kernel_size), tuple(m.stride))
-         for m in convs(model.main)]
-    want = [(64, 128, (3, 3), (2, 2)), (128, 128, (3, 3), (1, 1))]
-    if c != want:
-        return False, (f"The main branch's convolutions are {c} as (in, out, kernel, stride); "
-                       f"the prompt asks for {want}.")
-    return True, "The main branch has the two 3×3 convolutions the prompt asks for."
+def main_convs_for(c_in: int, c_out: int) -> Callable[[nn.Module], tuple[bool, str]]:
+    """The model check: the main branch is a stride-2 3×3 c_in → c_out, then c_out → c_out."""
+    want = [(c_in, c_out, (3, 3), (2, 2)), (c_out, c_out, (3, 3), (1, 1))]
+
+    def check(model: nn.Module) -> tuple[bool, str]:
+        c = [(m.in_channels, m.out_channels, tuple(m.kernel_size), tuple(m.stride))
+             for m in convs(model.main)]
+        if c != want:
+            return False, (f"The main branch's convolutions are {c} as (in, out, kernel, "
+                           f"stride); the prompt asks for {want}.")
+        return True, "The main branch has the two 3×3 convolutions the prompt asks for."
+    return check
+
+
+main_convs = main_convs_for(64, 128)
 
 
 def shortcut_1x1(model: nn.Module) -> tuple[bool, str]:

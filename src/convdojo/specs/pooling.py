@@ -6,168 +6,150 @@ keeps C and the variants use other channel counts than the shown input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .answers import plain
-from .extras import ExtraLayerSpec, Target, key_is
-from .model import Assignment, LayerSpec, Mistake, ValueSpec, WrittenSpec, defining
-from .rules import CEIL_HALF, KEEP, SizeRule, const, floor_div, spatial
-from .variants import Draw, public
-
-MAX = (nn.MaxPool2d,)
-K2 = defining("kernel_size", ((2, 2),), "a 2×2 window")
-K3 = defining("kernel_size", ((3, 3),), "a 3×3 window")
-
-MAX_RULE = spatial(None, floor_div(2))
-max_pool = LayerSpec(
-    id="max_pool",
-    title="Max pooling halves the size",
-    prompt=(
-        "Create a max-pooling layer with a 2×2 window that halves H and W, rounding down "
-        "for odd sizes (PyTorch's default). It must work for any number of channels."
-    ),
-    answer_name="pool",
-    points=2,
-    solution="pool = nn.MaxPool2d(kernel_size=2)",
-    hints=(
-        "nn.MaxPool2d's stride defaults to its kernel size.",
-        "Fill in floor((H + 2·padding − kernel_size) / stride) + 1 = floor(H / 2).",
-    ),
-    input_shape=(4, 16, 32, 32),
-    rule=MAX_RULE,
-    layer_types=MAX,
-    constraints=(K2,),
-    variants=public(((1, 16, 7, 7), "batch 1, odd size"),
-                    ((2, 5, 10, 30), "another channel count, non-square")),
-    hidden_draws=(Draw('odd size, 3 channels', 6, 15, square=True, parity="odd", channels=(1, 9)),
-                  Draw('the smallest size', 2, 3, square=False),
-                  Draw('non-square, odd height', 5, 21, square=False, parity="mixed"),
-                  Draw("another size", 2, 48, count=3)),
-)
+from .extras import ExtraLayerSpec, Target
+from .model import Assignment, LayerSpec, WrittenSpec, defining
+from .pooling_strided import (MAX, NO_PADDING, WORDS, other_channels, overlap_pool,
+                              padded_pool, pool_vs_conv, window)
+from .rules import CEIL_HALF, KEEP, ceil_div, const, floor_div, spatial
+from .variants import Draw, public, varying
 
 
-def _blur(x: torch.Tensor) -> torch.Tensor:
-    return F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)
+def _max_pool(c: int, k: int, h: int) -> LayerSpec:
+    halves = k == 2
+    return LayerSpec(
+        id="max_pool",
+        title="Max pooling halves the size" if halves else f"Max pooling divides the size by {k}",
+        prompt=(
+            f"Create a max-pooling layer with a {k}×{k} window that "
+            + ("halves H and W, rounding down for odd sizes" if halves else
+               f"divides H and W by {k}, rounding down when {k} does not divide them")
+            + " (PyTorch's default). It must work for any number of channels."
+        ),
+        answer_name="pool",
+        points=2,
+        solution=f"pool = nn.MaxPool2d(kernel_size={k})",
+        hints=(
+            "nn.MaxPool2d's stride defaults to its kernel size.",
+            f"Fill in floor((H + 2·padding − kernel_size) / stride) + 1 = floor(H / {k}).",
+        ),
+        input_shape=(4, c, h, h),
+        rule=spatial(None, floor_div(k)),
+        layer_types=MAX,
+        constraints=(window(k),),
+        variants=public(((1, c, 7, 7), "batch 1, odd size"),
+                        ((2, other_channels(c, 5, 3), 10, 30),
+                         "another channel count, non-square")),
+        hidden_draws=(Draw('odd size, 3 channels', 6, 15, square=True, parity="odd",
+                           channels=(1, 9)),
+                      Draw('the smallest size', k, k + 1, square=False),
+                      Draw('non-square, odd height', 5, 21, square=False, parity="mixed"),
+                      Draw("another size", k, 48, count=3)),
+    )
 
 
-BLUR_RULE = spatial(None, KEEP)
-avg_pool_blur = ExtraLayerSpec(
-    id="avg_pool_blur",
-    title="Average pooling as a box blur",
-    prompt=(
-        "Create an average-pooling layer with a 3×3 window that keeps H and W (a box blur). "
-        "Each output pixel must be the mean of the *real* pixels in its 3×3 neighbourhood: "
-        "at the border the window overhangs the image, and padding zeros must not count "
-        "in the mean."
-    ),
-    answer_name="blur",
-    points=2,
-    solution="blur = nn.AvgPool2d(kernel_size=3, stride=1, padding=1, count_include_pad=False)",
-    hints=(
-        "To keep the size the window must move one pixel at a time and overhang by one.",
-        "Look up count_include_pad in the nn.AvgPool2d documentation.",
-    ),
-    input_shape=(2, 3, 32, 32),
-    rule=BLUR_RULE,
-    layer_types=(nn.AvgPool2d,),
-    constraints=(K3,),
-    variants=public(((1, 3, 7, 7), "batch 1, odd size"),
-                    ((2, 8, 5, 12), "another channel count, non-square")),
-    hidden_draws=(Draw('a 1×1 image', 1, 1),
-                  Draw('non-square, odd', 1, 15, square=False, parity="mixed"),
-                  Draw("another size", 2, 48, count=3)),
-    targets=(Target(
-        "the mean of the real pixels in each 3×3 neighbourhood",
-        _blur,
-        ((lambda x: F.avg_pool2d(x, 3, 1, 1, count_include_pad=True),
-          "At the border your layer divides by 9 although some of the 9 window positions "
-          "are padding zeros, so edges come out too dark: average pooling counts the "
-          "padding unless count_include_pad=False."),),
-    ),),
-)
+# No 3×3: the lesson's worked example just before it is nn.MaxPool2d(kernel_size=3).
+max_pool = varying(_max_pool, {"c": (8, 16, 32, 64), "k": (2, 4, 5), "h": (24, 28, 32, 36)},
+                   {"c": 16, "k": 2, "h": 32})
 
-CEIL_RULE = spatial(None, CEIL_HALF)
-ceil_mode_pool = LayerSpec(
-    id="ceil_mode_pool",
-    title="ceil_mode: keep the last, partial window",
-    prompt=(
-        "Create a 2×2 max-pooling layer that maps 7×7 to 4×4: it halves H and W, rounding "
-        "**up**, so the last row and column of an odd image get a window of their own "
-        "instead of being dropped."
-    ),
-    answer_name="pool",
-    points=2,
-    solution="pool = nn.MaxPool2d(kernel_size=2, ceil_mode=True)",
-    hints=(
-        "Padding also adds a window, but on even sizes it adds one too many.",
-        "PyTorch's pooling layers can round the formula up instead of down: see ceil_mode.",
-    ),
-    input_shape=(1, 16, 7, 7),
-    rule=CEIL_RULE,
-    layer_types=MAX,
-    constraints=(K2, defining("ceil_mode", (True,), "rounding up (ceil_mode=True)"),
-                 defining("padding_px", (((0, 0), (0, 0)),), "no padding")),
-    variants=public(((1, 3, 8, 8), "even size, another channel count"),
-                    ((2, 1, 9, 5), "non-square, odd")),
-    hidden_draws=(Draw('a 1×1 image', 1, 1),
-                  Draw('non-square, one odd side', 3, 17, square=False, parity="mixed"),
-                  Draw('the smallest even size', 2, 2),
-                  Draw("another size", 2, 48, count=3)),
-)
 
-OVERLAP = SizeRule("floor((H − 3) / 2) + 1", lambda n: (n - 3) // 2 + 1, lambda n: n >= 3,
-                   "sizes of at least 3")
-OVERLAP_RULE = spatial(None, OVERLAP)
-overlap_pool = LayerSpec(
-    id="overlap_pool",
-    title="Overlapping pooling (AlexNet)",
-    prompt=(
-        "AlexNet pools with 3×3 windows that move 2 pixels at a time, so neighbouring "
-        "windows overlap by one pixel. Create that max-pooling layer, without padding: "
-        "it maps AlexNet's 55×55 feature maps to 27×27."
-    ),
-    answer_name="pool",
-    points=2,
-    solution="pool = nn.MaxPool2d(kernel_size=3, stride=2)",
-    hints=("A pooling layer's stride defaults to its kernel size; here they differ.",),
-    input_shape=(1, 96, 55, 55),
-    rule=OVERLAP_RULE,
-    layer_types=MAX,
-    constraints=(K3, defining("stride", ((2, 2),), "windows 2 pixels apart (stride 2)"),
-                 defining("padding_px", (((0, 0), (0, 0)),), "no padding")),
-    variants=public(((1, 4, 13, 13), "another channel count, odd size"),
-                    ((2, 4, 8, 10), "non-square, even")),
-    hidden_draws=(Draw('the smallest size', 3, 3),
-                  Draw('non-square, small', 1, 15, square=False),
-                  Draw("another size", 3, 48, count=3)),
-)
+def _box_blur(k: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    return lambda x: F.avg_pool2d(x, k, 1, (k - 1) // 2, count_include_pad=False)
 
-padded_pool = LayerSpec(
-    id="padded_pool",
-    title="Pooling with padding (the ResNet stem)",
-    prompt=(
-        "ResNet's stem halves 112×112 to 56×56 with a 3×3 max pool of stride 2. Choose its "
-        "padding: the layer must give ceil(H/2) for every H, odd or even."
-    ),
-    answer_name="pool",
-    points=2,
-    solution="pool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)",
-    hints=(
-        "Pooling pads with −∞, so padding never wins the max; it only adds windows.",
-        "Solve floor((H + 2·padding − 3) / 2) + 1 = H / 2 for an even H, then try an odd H.",
-    ),
-    input_shape=(1, 64, 112, 112),
-    rule=CEIL_RULE,
-    layer_types=MAX,
-    constraints=(K3, defining("stride", ((2, 2),), "stride 2")),
-    variants=public(((1, 2, 7, 7), "another channel count, odd size"),
-                    ((2, 2, 15, 20), "non-square")),
-    hidden_draws=(Draw('a 1×1 image', 1, 1),
-                  Draw('non-square, small', 1, 16, square=False),
-                  Draw("another size", 2, 48, count=3)),
-)
+
+def _avg_pool_blur(c: int, k: int, h: int) -> ExtraLayerSpec:
+    pad = (k - 1) // 2
+    return ExtraLayerSpec(
+        id="avg_pool_blur",
+        title="Average pooling as a box blur",
+        prompt=(
+            f"Create an average-pooling layer with a {k}×{k} window that keeps H and W (a box "
+            f"blur). Each output pixel must be the mean of the *real* pixels in its {k}×{k} "
+            "neighbourhood: at the border the window overhangs the image, and padding zeros "
+            "must not count in the mean."
+        ),
+        answer_name="blur",
+        points=2,
+        solution=(f"blur = nn.AvgPool2d(kernel_size={k}, stride=1, padding={pad}, "
+                  "count_include_pad=False)"),
+        hints=(
+            "To keep the size the window must move one pixel at a time and overhang by "
+            f"{WORDS[pad]}.",
+            "Look up count_include_pad in the nn.AvgPool2d documentation.",
+        ),
+        input_shape=(2, c, h, h),
+        rule=spatial(None, KEEP),
+        layer_types=(nn.AvgPool2d,),
+        constraints=(window(k),),
+        variants=public(((1, c, 7, 7), "batch 1, odd size"),
+                        ((2, other_channels(c, 8, 5), 5, 12),
+                         "another channel count, non-square")),
+        hidden_draws=(Draw('a 1×1 image', 1, 1),
+                      Draw('non-square, odd', 1, 15, square=False, parity="mixed"),
+                      Draw("another size", 2, 48, count=3)),
+        targets=(Target(
+            f"the mean of the real pixels in each {k}×{k} neighbourhood",
+            _box_blur(k),
+            ((lambda x: F.avg_pool2d(x, k, 1, pad, count_include_pad=True),
+              f"At the border your layer divides by {k * k} although some of the {k * k} window "
+              "positions are padding zeros, so edges come out too dark: average pooling counts "
+              "the padding unless count_include_pad=False."),),
+        ),),
+    )
+
+
+# No 5×5: the lesson's demonstration just before it is a 5×5 average pool with padding 2.
+avg_pool_blur = varying(_avg_pool_blur, {"c": (3, 4, 6, 16), "k": (3, 7, 9), "h": (24, 28, 32)},
+                        {"c": 3, "k": 3, "h": 32})
+
+
+def _ceil_mode_pool(c: int, k: int, h: int) -> LayerSpec:
+    out = -(-h // k)
+    halves = k == 2
+    return LayerSpec(
+        id="ceil_mode_pool",
+        title="ceil_mode: keep the last, partial window",
+        prompt=(
+            f"Create a {k}×{k} max-pooling layer that maps {h}×{h} to {out}×{out}: it "
+            + ("halves H and W" if halves else f"divides H and W by {k}")
+            + ", rounding **up**, so the "
+            + ("last row and column of an odd image get" if halves else
+               f"rows and columns left over when {k} does not divide the size get")
+            + " a window of their own instead of being dropped."
+        ),
+        answer_name="pool",
+        points=2,
+        solution=f"pool = nn.MaxPool2d(kernel_size={k}, ceil_mode=True)",
+        hints=(
+            "Padding also adds a window, but on even sizes it adds one too many." if halves else
+            f"Padding also adds windows, but no padding of a {k}×{k} window gives ceil(H/{k}) "
+            "for every H.",
+            "PyTorch's pooling layers can round the formula up instead of down: see ceil_mode.",
+        ),
+        input_shape=(1, c, h, h),
+        rule=spatial(None, CEIL_HALF if halves else ceil_div(k)),
+        layer_types=MAX,
+        constraints=(window(k), defining("ceil_mode", (True,), "rounding up (ceil_mode=True)"),
+                     NO_PADDING),
+        variants=public(((1, 3, 8, 8), "even size, another channel count"),
+                        ((2, 1, 9, 5), "non-square, odd")),
+        hidden_draws=(Draw('a 1×1 image', 1, 1),
+                      Draw('non-square, one odd side', 3, 17, square=False, parity="mixed"),
+                      Draw('the smallest even size', 2, 2),
+                      Draw("another size", 2, 48, count=3)),
+    )
+
+
+# Even windows only: with an odd k, padding (k − 1)/2 also gives ceil(H/k) for every H,
+# so the exercise would not need ceil_mode.  The shown size is one k does not divide.
+ceil_mode_pool = varying(_ceil_mode_pool, {"c": (8, 16, 32), "k": (2, 4),
+                                           "h": (5, 7, 9, 11, 13)},
+                         {"c": 16, "k": 2, "h": 7}, lambda c, k, h: h % k != 0)
 
 
 def _mean(x: torch.Tensor) -> torch.Tensor:
@@ -175,6 +157,7 @@ def _mean(x: torch.Tensor) -> torch.Tensor:
 
 
 GLOBAL_RULE = spatial(None, const(1))
+# Cannot vary: global pooling gives 1×1 for every input, so its answer is everyone's.
 global_pool = ExtraLayerSpec(
     id="global_pool",
     title="Global average pooling",
@@ -209,61 +192,6 @@ global_pool = ExtraLayerSpec(
     ),),
 )
 
-
-def _conv() -> nn.Conv2d:
-    return nn.Conv2d(64, 64, kernel_size=3, stride=2, padding=1)
-
-
-def _pool() -> nn.MaxPool2d:
-    return nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-
-
-def _pool_vs_conv() -> dict[str, object]:
-    x = torch.randn(1, 64, 112, 112)
-    return {
-        "conv_params": sum(p.numel() for p in _conv().parameters()),
-        "pool_params": sum(p.numel() for p in _pool().parameters()),
-        "pool_shape": tuple(_pool()(x).shape),
-    }
-
-
-pool_vs_conv = ValueSpec(
-    id="pool_vs_conv",
-    title="A pooling layer has nothing to learn",
-    prompt=(
-        "`nn.Conv2d(64, 64, kernel_size=3, stride=2, padding=1)` and "
-        "`nn.MaxPool2d(kernel_size=3, stride=2, padding=1)` both halve a (1, 64, 112, 112) "
-        "input. Without running them, fill in the dictionary: the number of learnable "
-        "parameters of each, and the output shape of the pooling layer.\n\n"
-        "```python\nanswers = {\"conv_params\": ..., \"pool_params\": ..., "
-        "\"pool_shape\": (..., ..., ..., ...)}\n```"
-    ),
-    answer_name="answers",
-    points=2,
-    solution=(
-        'answers = {"conv_params": 64 * 64 * 3 * 3 + 64, "pool_params": 0, '
-        '"pool_shape": (1, 64, 56, 56)}'
-    ),
-    hints=("A max is a fixed function of its window: there is no weight to multiply by.",),
-    expected=_pool_vs_conv,
-    normalize=plain,
-    mistakes=(
-        Mistake(key_is("conv_params", lambda v: v == 64 * 64 * 9),
-                "That counts the weights; each of the 64 filters also has a bias."),
-        Mistake(key_is("conv_params", lambda v: v in (64 * 9, 64 * 9 + 64, 9 * 64 + 1)),
-                "Each of the 64 filters spans all 64 input channels: 64×3×3 weights per "
-                "filter, times 64 filters, plus 64 biases."),
-        Mistake(key_is("pool_params", lambda v: v != 0),
-                "Pooling has no weights: the max of a window is fixed, nothing is learned. "
-                "Check with sum(p.numel() for p in pool.parameters())."),
-        Mistake(key_is("pool_shape", lambda v: isinstance(v, tuple) and len(v) == 4
-                    and v[1] != 64),
-                "Pooling works on each channel separately, so the channel count does not "
-                "change."),
-        Mistake(key_is("pool_shape", lambda v: v == (1, 64, 55, 55)),
-                "Without padding you would get 55; padding 1 gives floor((112 + 2 − 3)/2) + 1."),
-    ),
-)
 
 why_no_params = WrittenSpec(
     id="why_no_params",

@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from ..templates import DownBlock
 from . import matchers as m
 from .answers import plain, same_count
 from .extras import ExtraLayerSpec, ModelCheck, key_is
 from .model import Assignment, FunctionSpec, Mistake, ValueSpec, WrittenSpec
-from .rules import CEIL_HALF, KEEP, Rule, spatial
-from .variants import Draw, public
+from .rules import KEEP, Rule, spatial
+from .stacking_residual import residual_down
+from .variants import Draw, public, varying
 
 # --- channels-last ----------------------------------------------------------------------
 
@@ -34,6 +34,7 @@ def _image_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
     return (values.astype(dtype),), {}
 
 
+# Cannot vary: the function is the same for every student (its hidden calls are drawn).
 channels_last = FunctionSpec(
     id="channels_last",
     title="From a channels-last image to an NCHW tensor",
@@ -89,6 +90,8 @@ channels_last = FunctionSpec(
 LENET_RULE = Rule("(N, 10): N kept; 28×28 images (up to 31×31) flatten to exactly the "
                   "in_features of the first nn.Linear, other sizes do not fit it",
                   m.lenet_rule, lambda s: len(s) == 4 and s[1] == 1, "1-channel images")
+# Cannot vary: LeNet's numbers are the lesson's; the view(-1, 400) text and exercise after
+# it are about its 16×5×5 features.
 lenet = ExtraLayerSpec(
     id="lenet",
     title="LeNet: the flattened size must fit every batch",
@@ -132,37 +135,48 @@ lenet = ExtraLayerSpec(
 )
 
 
-flatten_batch = ValueSpec(
-    id="flatten_batch",
-    title="How view(-1, 400) corrupts a batch",
-    prompt=(
-        "Without padding in the first convolution, LeNet's features for a batch of 25 "
-        "images have shape (25, 16, 4, 4). A network written with `x.view(-1, 400)` does "
-        "not crash on them. Predict both shapes:\n\n"
-        "```python\nflat = {\"view\": features.view(-1, 400).shape, "
-        "\"flatten\": features.flatten(1).shape}\n```\n\nWrite them as tuples."
-    ),
-    answer_name="flat",
-    points=2,
-    solution='flat = {"view": (16, 400), "flatten": (25, 256)}',
-    hints=("-1 means: whatever makes the total number of elements fit.",),
-    expected=m.flatten_shapes,
-    normalize=plain,
-    mistakes=(
-        Mistake(key_is("view", lambda v: v == (25, 400)),
-                "view does not know where one image ends: it cuts all the batch's numbers "
-                "into rows of 400, as many rows as fit, each mixing parts of different "
-                "images. Batch 4 would crash (its total is not a multiple of 400); batch 25 "
-                "silently gives wrong rows."),
-        Mistake(key_is("view", lambda v: v == (25, 256)),
-                "That is what flatten(1) gives; view(-1, 400) forces 400 columns."),
-        Mistake(key_is("flatten", lambda v: v in ((25, 400), (16, 400))),
-                "flatten(1) keeps the batch and flattens each image's C·H·W features; that "
-                "is the size nn.Linear must then take."),
-        Mistake(key_is("flatten", lambda v: v == (6400,)),
-                "flatten() with no argument also flattens the batch; flatten(1) keeps it."),
-    ),
-)
+def _flatten_batch(n: int, size: int) -> ValueSpec:
+    image = 4 * size + 12  # LeNet without padding: (image − 4) / 2 − 4, halved again
+    per_image = 16 * size * size
+    rows = n * per_image // 400
+    of = "" if image == 28 else f" of {image}×{image} pixels"
+    return ValueSpec(
+        id="flatten_batch",
+        title="How view(-1, 400) corrupts a batch",
+        prompt=(
+            f"Without padding in the first convolution, LeNet's features for a batch of {n} "
+            f"images{of} have shape ({n}, 16, {size}, {size}). A network written with "
+            "`x.view(-1, 400)` does not crash on them. Predict both shapes:\n\n"
+            "```python\nflat = {\"view\": features.view(-1, 400).shape, "
+            "\"flatten\": features.flatten(1).shape}\n```\n\nWrite them as tuples."
+        ),
+        answer_name="flat",
+        points=2,
+        solution=f'flat = {{"view": ({rows}, 400), "flatten": ({n}, {per_image})}}',
+        hints=("-1 means: whatever makes the total number of elements fit.",),
+        expected=lambda: m.flatten_shapes(n, size),
+        normalize=plain,
+        mistakes=(
+            Mistake(key_is("view", lambda v: v == (n, 400)),
+                    "view does not know where one image ends: it cuts all the batch's numbers "
+                    "into rows of 400, as many rows as fit, each mixing parts of different "
+                    "images. Batch 4 would crash (its total is not a multiple of 400); batch "
+                    f"{n} silently gives wrong rows."),
+            Mistake(key_is("view", lambda v: v == (n, per_image)),
+                    "That is what flatten(1) gives; view(-1, 400) forces 400 columns."),
+            Mistake(key_is("flatten", lambda v: v in ((n, 400), (rows, 400))),
+                    "flatten(1) keeps the batch and flattens each image's C·H·W features; that "
+                    "is the size nn.Linear must then take."),
+            Mistake(key_is("flatten", lambda v: v == (n * per_image,)),
+                    "flatten() with no argument also flattens the batch; flatten(1) keeps it."),
+        ),
+    )
+
+
+# Batches that are multiples of 25: 16·size² has no factor 5 for these sizes, so only then
+# do the batch's numbers fill whole rows of 400 (view does not crash).  Size 5 gives 400.
+flatten_batch = varying(_flatten_batch, {"n": (25, 50, 75, 100), "size": (4, 3, 6)},
+                        {"n": 25, "size": 4})
 
 # --- receptive field --------------------------------------------------------------------
 
@@ -173,6 +187,7 @@ def _stack_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
              for _ in range(rng.randint(1, 4))],), {}
 
 
+# Cannot vary: the function is the same for every student (its hidden calls are drawn).
 receptive_field = FunctionSpec(
     id="receptive_field",
     title="The receptive field of a stack",
@@ -217,88 +232,49 @@ receptive_field = FunctionSpec(
 )
 
 
-RF_RULE = spatial(16, KEEP)
-rf_stack = ExtraLayerSpec(
-    id="rf_stack",
-    title="A stack that sees 11×11",
-    prompt=(
-        "Build an `nn.Sequential` of 3×3 convolutions (ReLUs between them are welcome) that "
-        "turns 3 channels into 16, keeps H and W, and whose output pixels each see an "
-        "11×11 patch of the input. The grader measures the receptive field with autograd. "
-        "Plain 3×3 layers need five; dilation can do it with fewer."
-    ),
-    answer_name="stack",
-    points=3,
-    solution=(
-        "stack = nn.Sequential(\n"
-        "    nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(),\n"
-        "    nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),\n"
-        "    nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),\n"
-        "    nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(),\n"
-        "    nn.Conv2d(16, 16, 3, padding=1),\n"
-        ")"
-    ),
-    hints=("Each stride-1 3×3 layer adds 2 to the receptive field: 1 → 3 → 5 → ...",),
-    input_shape=(1, 3, 32, 32),
-    rule=RF_RULE,
-    layer_types=(nn.Conv2d, nn.ReLU),
-    container_types=(nn.Sequential,),
-    min_layers=1,
-    max_layers=12,
-    variants=public(((2, 3, 21, 17), "odd, non-square")),
-    hidden_draws=(Draw("a small odd size", 5, 11, square=True, parity="odd"),
-                  Draw("non-square", 8, 40, square=False),
-                  Draw("another size", 1, 40, count=3)),
-    model_checks=(ModelCheck("only 3×3 kernels", m.only_3x3),
-                  ModelCheck("a receptive field of 11×11", m.rf_is_11)),
-)
-
-# --- residual block ---------------------------------------------------------------------
+LAYERS = {3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"}
 
 
-DOWN_RULE = spatial(128, CEIL_HALF)
-residual_down = ExtraLayerSpec(
-    id="residual_down",
-    title="A downsampling residual block",
-    prompt=(
-        "Build ResNet's downsampling block 64 → 128 channels with the template "
-        "`DownBlock(main, shortcut)`, whose fixed forward is `relu(main(x) + shortcut(x))`. "
-        "`main`: a 3×3 convolution 64 → 128 with stride 2, a ReLU, and a 3×3 convolution "
-        "128 → 128 with stride 1 (choose the paddings). `shortcut`: one 1×1 convolution "
-        "64 → 128 that makes the input fit the main branch. The output is ceil(H/2) × "
-        "ceil(W/2) for every H and W, odd ones too."
-    ),
-    answer_name="block",
-    points=3,
-    solution=(
-        "from convdojo.templates import DownBlock\n\n"
-        "block = DownBlock(\n"
-        "    main=nn.Sequential(\n"
-        "        nn.Conv2d(64, 128, kernel_size=3, stride=2, padding=1),\n"
-        "        nn.ReLU(),\n"
-        "        nn.Conv2d(128, 128, kernel_size=3, padding=1),\n"
-        "    ),\n"
-        "    shortcut=nn.Conv2d(64, 128, kernel_size=1, stride=2),\n"
-        ")"
-    ),
-    hints=(
-        "The two branches are added, so they must agree on (N, C, H, W) for every input.",
-        "Check both branches on an odd size, e.g. 7: floor((7 + 2p − k) / s) + 1.",
-    ),
-    input_shape=(1, 64, 32, 32),
-    rule=DOWN_RULE,
-    layer_types=(nn.Conv2d, nn.ReLU, nn.BatchNorm2d, nn.AvgPool2d, nn.MaxPool2d),
-    container_types=(DownBlock, nn.Sequential),
-    min_layers=2,
-    max_layers=10,
-    variants=public(((1, 64, 7, 7), "odd size"), ((2, 64, 9, 14), "non-square, odd height")),
-    hidden_draws=(Draw("a 1×1 map", 1, 1, max_batch=3),
-                  Draw("non-square, odd width", 2, 12, square=False, parity="mixed"),
-                  Draw("another size", 1, 24, count=2, max_batch=2)),
-    model_checks=(ModelCheck("a DownBlock", m.is_downblock, gate=True),
-                  ModelCheck("the main branch", m.main_convs),
-                  ModelCheck("a 1×1 shortcut", m.shortcut_1x1)),
-)
+def _rf_stack(c_in: int, c_out: int, field: int) -> ExtraLayerSpec:
+    plain_layers = (field - 1) // 2
+    article = "an" if field in (8, 11, 18) else "a"
+    convs = ",\n".join(f"    nn.Conv2d({c_in if i == 0 else c_out}, {c_out}, 3, padding=1)"
+                        + (", nn.ReLU()" if i < plain_layers - 1 else "")
+                        for i in range(plain_layers))
+    return ExtraLayerSpec(
+        id="rf_stack",
+        title=f"A stack that sees {field}×{field}",
+        prompt=(
+            "Build an `nn.Sequential` of 3×3 convolutions (ReLUs between them are welcome) that "
+            f"turns {c_in} channels into {c_out}, keeps H and W, and whose output pixels each "
+            f"see {article} {field}×{field} patch of the input. The grader measures the "
+            f"receptive field with autograd. Plain 3×3 layers need {LAYERS[plain_layers]}; "
+            "dilation can do it with fewer."
+        ),
+        answer_name="stack",
+        points=3,
+        solution=f"stack = nn.Sequential(\n{convs},\n)",
+        hints=("Each stride-1 3×3 layer adds 2 to the receptive field: 1 → 3 → 5 → ...",),
+        input_shape=(1, c_in, 32, 32),
+        rule=spatial(c_out, KEEP),
+        layer_types=(nn.Conv2d, nn.ReLU),
+        container_types=(nn.Sequential,),
+        min_layers=1,
+        max_layers=max(12, 2 * plain_layers),  # plain layers with a ReLU between each pair
+        variants=public(((2, c_in, 21, 17), "odd, non-square")),
+        hidden_draws=(Draw("a small odd size", 5, 11, square=True, parity="odd"),
+                      Draw("non-square", 8, 40, square=False),
+                      Draw("another size", 1, 40, count=3)),
+        model_checks=(ModelCheck("only 3×3 kernels", m.only_3x3),
+                      ModelCheck(f"a receptive field of {field}×{field}",
+                                 m.rf_is(field, c_in))),
+    )
+
+
+# Odd fields only: every 3×3 layer adds 2·dilation, so a stack of them always sees an odd patch.
+rf_stack = varying(_rf_stack, {"c_in": (2, 3, 4), "c_out": (8, 16, 32),
+                               "field": (7, 9, 11, 13, 15)},
+                   {"c_in": 3, "c_out": 16, "field": 11})
 
 odd_branches = WrittenSpec(
     id="odd_branches",

@@ -17,11 +17,11 @@ from torch import nn
 
 from . import compute_matchers as cm
 from . import matchers as m
-from . import beyond_2d, pooling, shape_quiz
+from . import beyond_2d, pooling_strided, shape_quiz
 from .error_models import rebuild
 from .extras import outcome
 
-__all__ = ["Probe", "PROBES", "FUNCTION_ERRORS", "measure"]
+__all__ = ["Probe", "PROBES", "BY_NUMBERS", "probes", "FUNCTION_ERRORS", "measure"]
 
 
 @dataclass(frozen=True)
@@ -65,15 +65,30 @@ def _with_buffers(layer: nn.Module) -> int:
                                           if b.is_floating_point())
 
 
-def _quiz_probes() -> dict[str, Probe]:
-    probes = {}
-    for key, (_, make, shape) in shape_quiz.SHAPE_ITEMS.items():
+def _quiz_probes(**numbers: Any) -> dict[str | None, Probe]:
+    items = shape_quiz.shape_items(**(numbers or shape_quiz.SHAPE_DEFAULTS))
+    probes: dict[str | None, Probe] = {}
+    for key, (_, make, shape) in items.items():
         probes[key] = Probe(make, tuple(shape))
-    # padding='same' with stride 2 cannot be built: the error is believing it pads (k - 1)/2
-    probes["a"] = Probe(lambda: nn.Conv2d(3, 8, 3, stride=2), (1, 3, 8, 8),
+    # padding='same' with a stride cannot be built: the error is believing it pads (k - 1)/2
+    k, s = numbers.get("a", shape_quiz.SHAPE_DEFAULTS["a"])
+    probes["a"] = Probe(lambda: nn.Conv2d(3, 8, k, stride=s), (1, 3, 8, 8),
                         (("padding.same_strided",
-                          lambda layer: measure(rebuild(layer, padding=1), (1, 3, 8, 8))),))
+                          lambda layer: measure(rebuild(layer, padding=(k - 1) // 2),
+                                                (1, 3, 8, 8))),))
     return probes
+
+
+def _param_probes(**numbers: Any) -> dict[str | None, Probe]:
+    items = shape_quiz.param_items(**(numbers or shape_quiz.PARAM_DEFAULTS))
+    return {key: Probe(make, "params", (("params.buffers_counted", _with_buffers),)
+                       if key == "batchnorm" else ())
+            for key, (_, make) in items.items()}
+
+
+def _pool_vs_conv_probes(c: int = 64, k: int = 3, h: int = 112) -> dict[str | None, Probe]:
+    return {"conv_params": Probe(lambda: pooling_strided._conv(c, k), "params"),
+            "pool_shape": Probe(lambda: pooling_strided._pool(k), (1, c, h, h))}
 
 
 PROBES: dict[str, dict[str | None, Probe]] = {
@@ -86,13 +101,24 @@ PROBES: dict[str, dict[str | None, Probe]] = {
                                        (("weights.transposed_order",
                                          lambda t: (t.out_channels, t.in_channels,
                                                     *t.kernel_size)),))},
-    "pool_vs_conv": {"conv_params": Probe(pooling._conv, "params"),
-                     "pool_shape": Probe(pooling._pool, (1, 64, 112, 112))},
-    "predict_shapes": dict(_quiz_probes()),
-    "predict_params": {key: Probe(make, "params", (("params.buffers_counted", _with_buffers),)
-                                  if key == "batchnorm" else ())
-                       for key, (_, make) in shape_quiz.PARAM_ITEMS.items()},
+    "pool_vs_conv": _pool_vs_conv_probes(),
+    "predict_shapes": _quiz_probes(),
+    "predict_params": _param_probes(),
 }
+# Varying value specs: their probes built with a student's numbers (``probes``).
+BY_NUMBERS: dict[str, Callable[..., dict[str | None, Probe]]] = {
+    "pool_vs_conv": _pool_vs_conv_probes,
+    "predict_shapes": _quiz_probes,
+    "predict_params": _param_probes,
+}
+
+
+def probes(spec: Any) -> dict[str | None, Probe]:
+    """The probes of ``spec`` with its own numbers (a student's variant), else the fixed ones."""
+    build = BY_NUMBERS.get(spec.id)
+    if build is not None and spec.numbers:
+        return build(**dict(spec.numbers))
+    return PROBES.get(spec.id, {})
 
 
 # --- functions: the reference under each error ---------------------------------------------

@@ -21,7 +21,7 @@ LESSON = Lesson(
 - explain why a pooling layer has no parameters and keeps the number of channels;
 - predict H and W after `nn.MaxPool2d` and `nn.AvgPool2d`, including the default
   stride, `ceil_mode` and padding;
-- build overlapping (3×3, stride 2) and padded pooling layers as used in AlexNet and ResNet;
+- build overlapping and padded pooling layers like AlexNet's and ResNet's (3×3, stride 2);
 - say what `count_include_pad` changes in average pooling;
 - make a network accept any image size with global average pooling.
 

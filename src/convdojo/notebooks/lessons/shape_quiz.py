@@ -30,8 +30,9 @@ A failed check shows a hint; each further failed check shows the next one, and t
 last hint stays.
 Estimated time: 25 minutes.
 
-*Sources: d2l.ai §7.3 (the (3, 5) kernel with padding (0, 1) and stride (3, 4));
-CS231n notes "Convolutional Networks" (W = 10, F = 3, S = 2, and AlexNet's 224 vs 227).*"""),
+*Sources: d2l.ai §7.3 (a (3, 5) kernel with padding (0, 1) and a stride per axis);
+CS231n notes "Convolutional Networks" (a stride that does not fit the input, and
+AlexNet's 224 vs 227).*"""),
         Text("formulas", """
 ## The formulas, once more
 

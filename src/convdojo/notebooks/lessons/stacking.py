@@ -69,7 +69,7 @@ if each image really has 400 numbers."""),
         Text("view_bug_intro", """
 Answer the exercise above first, then run the cell below to see both behaviours."""),
         Code("view_bug", """\
-# Without padding in the first convolution the features are (N, 16, 4, 4): 256 per image.
+# 28×28 images, no padding in the first convolution: features (N, 16, 4, 4), 256 per image.
 features = torch.randn(4, 16, 4, 4)
 try:
     features.view(-1, 400)
