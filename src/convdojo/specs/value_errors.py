@@ -46,10 +46,6 @@ def measure(layer: nn.Module, what: str | tuple[int, ...]) -> Any:
     return outcome(lambda: layer, what)
 
 
-def _lesson() -> nn.Conv2d:
-    return nn.Conv2d(3, 5, 5)
-
-
 def _tf_order(layer: nn.Module) -> tuple[int, ...]:
     o, i, kh, kw = layer.weight.shape
     return (kh, kw, i, o)
@@ -91,12 +87,20 @@ def _pool_vs_conv_probes(c: int = 64, k: int = 3, h: int = 112) -> dict[str | No
             "pool_shape": Probe(lambda: pooling_strided._pool(k), (1, c, h, h))}
 
 
-PROBES: dict[str, dict[str | None, Probe]] = {
-    "weight_shape": {None: Probe(_lesson, "weight", (
+def _weight_probes(c_in: int = 3, c_out: int = 5, k: int = 5) -> dict[str | None, Probe]:
+    return {None: Probe(lambda: nn.Conv2d(c_in, c_out, k), "weight", (
         ("weights.tf_order", _tf_order),
-        ("weights.channels_forgotten", lambda layer: (layer.out_channels, *layer.kernel_size))))},
-    "param_count": {None: Probe(_lesson, "params", (
-        ("params.kernel_only", _kernel_only),))},
+        ("weights.channels_forgotten", lambda layer: (layer.out_channels, *layer.kernel_size))))}
+
+
+def _count_probes(c_in: int = 3, c_out: int = 5, k: int = 5) -> dict[str | None, Probe]:
+    return {None: Probe(lambda: nn.Conv2d(c_in, c_out, k), "params", (
+        ("params.kernel_only", _kernel_only),))}
+
+
+PROBES: dict[str, dict[str | None, Probe]] = {
+    "weight_shape": _weight_probes(),
+    "param_count": _count_probes(),
     "tconv_weight_shape": {None: Probe(lambda: nn.ConvTranspose2d(64, 32, 2, stride=2), "weight",
                                        (("weights.transposed_order",
                                          lambda t: (t.out_channels, t.in_channels,
@@ -107,6 +111,8 @@ PROBES: dict[str, dict[str | None, Probe]] = {
 }
 # Varying value specs: their probes built with a student's numbers (``probes``).
 BY_NUMBERS: dict[str, Callable[..., dict[str | None, Probe]]] = {
+    "weight_shape": _weight_probes,
+    "param_count": _count_probes,
     "pool_vs_conv": _pool_vs_conv_probes,
     "predict_shapes": _quiz_probes,
     "predict_params": _param_probes,
