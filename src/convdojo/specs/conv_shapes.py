@@ -109,10 +109,6 @@ padding = varying(_padding, {"c": (8, 12, 16, 20), "k": (3, 5, 7), "h": (14, 16,
                   {"c": 16, "k": 5, "h": 16})
 
 
-def _bigger(value: tuple[int, int]) -> bool:
-    return min(value) > 1
-
-
 def _stride(c: int, k: int, h: int) -> LayerSpec:
     return LayerSpec(
         id="stride",
