@@ -87,3 +87,29 @@ def test_the_cheap_filter_never_misses_a_fit(encode) -> None:
             passed = {other for other in few if checker.check_one(
                 ex, trees[ex], {}, student=other, course=COURSE)["status"] == "passed"}
             assert owner in passed and passed <= let_through, (owner, ex, passed, let_through)
+
+
+def test_one_answer_that_fits_a_classmate_is_not_a_flag(encode) -> None:
+    """cat's own answers, except one exercise answered with ana's numbers (a slip that
+    happens to be a classmate's variant): no flag. Two such answers: flagged."""
+    mine, hers = _trees(encode, "cat"), _trees(encode, "ana")
+    varying = [e for e in ASSIGNMENT.exercises if specs.get(e).domain is not None
+               and personal(e, "cat", COURSE).numbers != personal(e, "ana", COURSE).numbers]
+    assert len(varying) >= 2, varying
+    one = {**mine, varying[0]: hers[varying[0]]}
+    _, flags = _grade(one, "cat")
+    assert not any(f.startswith(copying.FLAG + "ana:") for f in flags), flags
+    two = {**one, varying[1]: hers[varying[1]]}
+    _, flags = _grade(two, "cat")
+    assert any(f.startswith(copying.FLAG + "ana:") for f in flags), flags
+
+
+def test_answers_about_one_layer_count_once(encode) -> None:
+    """weight_shape and param_count ask about the same layer: one misread layer makes both
+    fit a classmate, which is one slip, not two pieces of evidence."""
+    mine, hers = _trees(encode, "cat"), _trees(encode, "ana")
+    layer = [e for e in ("weight_shape", "param_count")
+             if personal(e, "cat", COURSE).numbers != personal(e, "ana", COURSE).numbers]
+    assert len(layer) == 2 and specs.get("weight_shape").domain.group == "lesson_layer"
+    _, flags = _grade({**mine, **{e: hers[e] for e in layer}}, "cat")
+    assert not any(f.startswith(copying.FLAG + "ana:") for f in flags), flags

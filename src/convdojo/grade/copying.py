@@ -3,7 +3,9 @@
 After a notebook is graded on its folder id's numbers, each varying exercise it failed
 is checked again, on the numbers of every other student of the batch (one check per
 distinct set of numbers). An answer that passes someone else's variant and not its own
-is flagged in the grade record's notes, with the evidence, and in the class report.
+is flagged in the grade record's notes, with the evidence, and in the class report,
+once at least ``MIN_FITS`` answers fit the same classmate (or every varying answer,
+where there are fewer).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ __all__ = ["FLAG", "flags", "parse"]
 FLAG = "answers fit the variant of "
 MAX_GROUPS = 64  # distinct classmates' numbers tried per failed exercise
 MAX_NAMED = 3
+# Answers that must fit one classmate before a flag: a single wrong answer can fit
+# someone by chance (a 5×5 kernel for a 3×3 one fits everyone whose kernel is 5×5).
+MIN_FITS = 2
 
 
 def _numbers_text(numbers: dict[str, Any] | None) -> str:
@@ -37,10 +42,14 @@ def flags(specs: Sequence[Any], answers: dict[str, Any], results: list[dict[str,
     own = {str(r.get("exercise_id")): r for r in results}
     fits: dict[str, list[str]] = {}
     shown: dict[tuple[str, str], str] = {}
+    units: set[str] = set()  # what this student answered that varies: the most that can fit
     for spec in specs:
         status = own.get(spec.id, {}).get("status")
-        if (spec.domain is None or spec.kind == "function" or spec.id not in answers
-                or status in ("passed", "unanswered", None)):
+        if spec.domain is None or spec.kind == "function" or spec.id not in answers:
+            continue
+        if status not in ("unanswered", None):
+            units.add(_unit(spec))
+        if status in ("passed", "unanswered", None):
             continue
         mine = numbers(spec.id, student, course)
         groups: dict[tuple[Any, ...], list[str]] = {}
@@ -58,6 +67,8 @@ def flags(specs: Sequence[Any], answers: dict[str, Any], results: list[dict[str,
                 for other in ids:
                     fits.setdefault(other, []).append(spec.id)
                     shown[other, spec.id] = _numbers_text(dict(key))
+    fits = {o: v for o, v in fits.items()
+            if len(_units(specs, v)) >= min(MIN_FITS, len(units))}
     if not fits:
         return []
     most = max(len(v) for v in fits.values())
@@ -68,6 +79,16 @@ def flags(specs: Sequence[Any], answers: dict[str, Any], results: list[dict[str,
         notes.append(f"{FLAG}{other}: {len(fits[other])} answer(s) fail this student's own "
                      f"numbers and pass {other}'s: {evidence}")
     return notes
+
+
+def _unit(spec: Any) -> str:
+    """Exercises about one object (a layer's weight shape and its parameter count) share
+    their numbers, so one slip makes both fit: they count once."""
+    return spec.domain.group or spec.id
+
+
+def _units(specs: Sequence[Any], exercises: list[str]) -> set[str]:
+    return {_unit(s) for s in specs if s.id in exercises}
 
 
 def parse(note: str) -> tuple[str, str] | None:
