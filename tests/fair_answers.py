@@ -51,4 +51,21 @@ FAIR: dict[str, list[str]] = {
     "tconv_weight_shape": ["tconv_shape = nn.ConvTranspose2d(64, 32, 2, 2).weight.shape"],
     "video_conv": ["video = nn.Conv3d(3, 16, (3, 3, 3), stride=(1, 2, 2), padding=(1, 1, 1))"],
     "audio_frontend": ["frontend = nn.Conv1d(1, 32, 8, 4, 2)"],
+    "undo_downsample": ["up = nn.ConvTranspose2d(16, 8, 3, 2, 1, 1)",
+                        "up = nn.ConvTranspose2d(16, 8, (3, 3), stride=(2, 2), padding=(1, 1), "
+                        "output_padding=(1, 1))"],
+    "lenet": ["lenet = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(inplace=True), "
+              "nn.MaxPool2d(2, 2), nn.Conv2d(6, 16, 5), nn.ReLU(inplace=True), "
+              "nn.MaxPool2d(kernel_size=2), nn.Flatten(start_dim=1), nn.Linear(400, 120), "
+              "nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))"],
+    "rf_stack": ["stack = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), "
+                 "nn.Conv2d(16, 16, 3, padding=2, dilation=2), nn.ReLU(), "
+                 "nn.Conv2d(16, 16, 3, padding=2, dilation=2))",
+                 "stack = nn.Sequential(*[nn.Conv2d(3 if i == 0 else 16, 16, 3, padding='same') "
+                 "for i in range(5)])"],
+    "separable_conv": ["separable = nn.Sequential(nn.Conv2d(32, 32, 3, padding='same', groups=32),"
+                       " nn.Conv2d(32, 64, 1))"],
+    "causal_stack": ["causal = nn.Sequential(nn.ConstantPad1d((2, 0), 0.0), nn.Conv1d(16, 16, 3), "
+                     "nn.ReLU(), nn.ConstantPad1d((4, 0), 0), nn.Conv1d(16, 16, 3, dilation=2), "
+                     "nn.ReLU(), nn.ConstantPad1d((8, 0), 0), nn.Conv1d(16, 16, 3, dilation=4))"],
 }
