@@ -5,6 +5,7 @@ mistake messages follow the student's own numbers."""
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 import torch
@@ -109,3 +110,34 @@ def test_activation_memory_is_measured_for_the_students_batch() -> None:
     assert spec.expected() == total
     one_image = check("activation_memory", total // 16, student=student, course=COURSE)
     assert not one_image.passed and "the batch holds 16" in str(one_image)
+
+
+VARYING = [specs.get(e) for a in specs.assignments() if a.name in ASSIGNMENTS
+           for e in a.exercises if specs.get(e).domain is not None]
+
+
+@pytest.mark.parametrize("spec", VARYING, ids=lambda s: s.id)
+def test_no_variant_states_its_answer(spec: specs.Spec) -> None:
+    """tests/test_no_leaks.py's search, on the combinations of the numbers: the prompt,
+    hints, rule line and mistake messages never state that variant's answer."""
+    from test_no_leaks import _answer_tokens, _contains, _element_tokens, _where_to_look
+
+    assert spec.domain is not None
+    combos = _combinations(spec.domain)
+    for combo in random.Random(0).sample(combos, min(len(combos), 300)):  # im2col has 1476
+        mine = spec.domain.build(**combo)
+        tokens, elements = _answer_tokens(mine), _element_tokens(mine)
+        assert tokens, (spec.id, "no answer text to look for")
+        texts = {"prompt": mine.prompt, "title": mine.title}
+        texts |= {f"hint {i + 1}": h for i, h in enumerate(mine.hints)}
+        if mine.kind == "layer" and mine.rule is not None:
+            texts["rule line"] = mine.rule.text
+        texts |= {f"mistake {i + 1}": m.message
+                  for i, m in enumerate(getattr(mine, "mistakes", ()))}
+        leaks = [(where, token) for where, text in texts.items()
+                 for token in tokens
+                 if _where_to_look(mine, where, token) and _contains(text, token)]
+        leaks += [(where, token) for where, text in texts.items()
+                  for token in elements
+                  if where.startswith(("hint", "mistake")) and _contains(text, token)]
+        assert not leaks, (spec.id, combo, leaks)
