@@ -52,6 +52,9 @@ def test_nbgrader_and_convdojo_grade_agree_on_beyond_2d(tmp_path: Path) -> None:
     course = tmp_path
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
     shutil.copy(ROOT / "autograder" / "nbgrader_config.py", course / "nbgrader_config.py")
+    # The answers are the fixed solutions and fixed mistakes: grade today's fixed numbers
+    # (tests/test_variant_parity.py grades per-student variants through nbgrader).
+    (course / "convdojo.toml").write_text("[variants]\nenabled = false\n")
     log: list[str] = []
     _nbgrader("generate_assignment", ASSIGNMENT, "--force", course=course, log=log)
     for student, answers in ANSWERS.items():
@@ -73,3 +76,47 @@ def test_nbgrader_and_convdojo_grade_agree_on_beyond_2d(tmp_path: Path) -> None:
     assert all(ours[("cy", ex)] == 0 for ex in EXERCISES)
     assert all(ours[("bo", ex)] < full[ex] for ex in EXERCISES), ours
     assert sum(ours[("bo", ex)] for ex in EXERCISES) > 0, ours  # partial credit
+
+
+def test_each_student_is_graded_on_their_own_numbers(tmp_path: Path) -> None:
+    """Variants on: each student's own right answers get full marks, from nbgrader and from
+    ``convdojo grade`` alike (the causal stack's measured checks with that student's
+    numbers, through the sandbox); the fixed solutions do not fit a student whose numbers
+    differ."""
+    from convdojo.course import Course
+    from convdojo.specs.personal import numbers, personal
+
+    salt = "beyond-2d-salt"
+    mine = Course(salt)
+    course = tmp_path
+    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
+    shutil.copy(ROOT / "autograder" / "nbgrader_config.py", course / "nbgrader_config.py")
+    (course / "convdojo.toml").write_text(f'[variants]\nenabled = true\nsalt = "{salt}"\n')
+    varying = [ex for ex in EXERCISES if specs.get(ex).domain is not None]
+    others = (f"s{i:03d}" for i in range(1000))
+    # a student none of whose numbers is today's, so the fixed answers cannot fit
+    gus = next(s for s in others if all(
+        value != dict(specs.get(ex).numbers)[name]
+        for ex in varying for name, value in (numbers(ex, s, mine) or {}).items()))
+    answers = {s: {ex: personal(ex, s, mine).solution for ex in EXERCISES}
+               for s in ("eve", "fay")}
+    answers[gus] = dict(SOLUTIONS)
+    log: list[str] = []
+    _nbgrader("generate_assignment", ASSIGNMENT, "--force", course=course, log=log)
+    for student, given in answers.items():
+        _submit(course, student, given)
+    _nbgrader("autograde", ASSIGNMENT, "--force", course=course, log=log)
+    url = f"sqlite:///{course / 'course' / 'gradebook.db'}"
+    with gradebook.open_gradebook(url) as gb:
+        ours = {(s.student.id, g.name.removesuffix("_test")): g.auto_score
+                for s in gb.assignment_submissions(ASSIGNMENT) for nb in s.notebooks
+                for g in nb.grades if g.name.endswith("_test")}
+    _run([str(Path(sys.executable).with_name("convdojo")), "grade",
+          str(course / "course" / "submitted"), "--assignment", ASSIGNMENT, "--out",
+          str(course / "graded")], course, log)
+    rows = gradebook.load_rows(course / "graded" / "grades.json")
+    assert ours == {(r["student_id"], r["exercise_id"]): r["score"] for r in rows}
+    for student in ("eve", "fay"):
+        assert {ex: ours[(student, ex)] for ex in EXERCISES} == {
+            ex: specs.get(ex).points for ex in EXERCISES}, (student, ours)
+    assert all(ours[(gus, ex)] < specs.get(ex).points for ex in varying), (gus, ours)

@@ -161,13 +161,14 @@ def last_window_missing(case: tuple) -> bool:
 # --- im2col --------------------------------------------------------------------------------
 
 
-def im2col_steps() -> dict[str, tuple[int, ...]]:
+def im2col_steps(n: int = 2, c: int = 3, h: int = 9, w_: int = 12, o: int = 8,
+                 k: int = 3) -> dict[str, tuple[int, ...]]:
     """The shape of each step of im2col for the quiz's x and w, measured with torch."""
-    x, w = torch.zeros(2, 3, 9, 12), torch.zeros(8, 3, 3, 3)
-    patches = F.unfold(x, kernel_size=3)
+    x, w = torch.zeros(n, c, h, w_), torch.zeros(o, c, k, k)
+    patches = F.unfold(x, kernel_size=k)
     rows = w.view(w.shape[0], -1)
     product = rows @ patches
-    out = product.view(2, 8, 7, 10)
+    out = product.view(n, o, h - k + 1, w_ - k + 1)
     assert torch.equal(out, F.conv2d(x, w))
     return {"patches": tuple(patches.shape), "weight": tuple(rows.shape),
             "product": tuple(product.shape), "output": tuple(out.shape)}

@@ -11,6 +11,8 @@ from . import compute_matchers as cm
 from .extras import key_is
 from .model import FunctionSpec, Mistake, ValueSpec, WrittenSpec
 
+# The photo's exercises cannot vary: the classic kernels and the red detector are named
+# filters whose values are the lesson, and the cells after them show their effect on the photo.
 photo_kernels = ValueSpec(
     id="photo_kernels",
     title="Classic kernels",

@@ -12,6 +12,7 @@ from .extras import key_is
 from .answers import plain
 from .compute_photo import colour_kernel, edge_magnitude, linear_stack, photo_kernels
 from .model import Assignment, FunctionSpec, Mistake, ValueSpec
+from .variants import varying
 
 t = cm.tensor
 
@@ -19,6 +20,8 @@ _FLIPPED = ("The kernel is turned by 180°: that is the textbook convolution. Py
             "conv2d (like every deep-learning library) computes cross-correlation: "
             "out[i, j] = Σ x[i + u, j + v] · w[u, v], with no flip.")
 
+# The by-hand functions cannot vary: each answer is a general function, the same for every
+# student, whatever sizes its shown calls use; the hidden calls come from the course secret.
 conv_single = FunctionSpec(
     id="conv_single",
     title="Convolution by hand: one channel",
@@ -164,49 +167,70 @@ conv_strided = FunctionSpec(
     ),
 )
 
-im2col_shapes = ValueSpec(
-    id="im2col_shapes",
-    title="im2col: the shape of each step",
-    prompt=(
-        "`x` has shape (2, 3, 9, 12) and `w` (8, 3, 3, 3); no padding, stride 1. im2col "
-        "computes `F.conv2d(x, w)` in four steps:\n\n"
-        "```python\npatches = F.unfold(x, kernel_size=3)        # every window as a column\n"
-        "rows = w.view(w.shape[0], -1)               # every filter as a row\n"
-        "product = rows @ patches                    # all dot products at once\n"
-        "out = product.view(N, O, H_out, W_out)      # back to feature maps\n```\n\n"
-        "Give the shape of each step, without running it: "
-        "`steps = {\"patches\": ..., \"weight\": ..., \"product\": ..., \"output\": ...}`, "
-        "each a tuple. The patch matrix has the layout (N, C·k·k, L)."
-    ),
-    answer_name="steps",
-    points=2,
-    solution='steps = {"patches": (2, 27, 70), "weight": (8, 27), "product": (2, 8, 70),\n'
-             '         "output": (2, 8, 7, 10)}',
-    hints=(
-        "A column of the patch matrix holds one whole window: every channel's k×k pixels.",
-        "L is the number of window positions, H_out × W_out, not the number of pixels.",
-        "A (O, K) matrix times a (N, K, L) batch of matrices broadcasts over N.",
-    ),
-    expected=cm.im2col_steps,
-    normalize=plain,
-    mistakes=(
-        Mistake(key_is("patches", lambda v: isinstance(v, tuple) and len(v) == 3
-                       and v[1:] == tuple(reversed(cm.im2col_steps()["patches"][1:]))),
-                "unfold puts the window's C·k·k values in dimension 1 and the positions L in "
-                "dimension 2: each window is a column."),
-        Mistake(key_is("patches", lambda v: isinstance(v, tuple) and len(v) == 3
-                       and v[2] == 9 * 12),
-                "L counts the positions where the kernel fits, H_out × W_out, not the input's "
-                "pixels: without padding, the windows cannot start at the last rows and "
-                "columns."),
-        Mistake(key_is("output", lambda v: isinstance(v, tuple) and v[2:] == (9, 12)),
-                "Without padding the feature maps shrink: each side loses k − 1 positions."),
-        Mistake(key_is("weight", lambda v: isinstance(v, tuple) and len(v) == 2
-                       and v == tuple(reversed(cm.im2col_steps()["weight"]))),
-                "view(O, -1) keeps the filters as rows: one row per output channel."),
-    ),
-)
+def _im2col_shapes(n: int, c: int, h: int, w: int, o: int, k: int) -> ValueSpec:
+    def steps() -> dict[str, tuple[int, ...]]:
+        return cm.im2col_steps(n, c, h, w, o, k)
 
+    ckk, ho, wo = c * k * k, h - k + 1, w - k + 1
+    return ValueSpec(
+        id="im2col_shapes",
+        title="im2col: the shape of each step",
+        prompt=(
+            f"`x` has shape ({n}, {c}, {h}, {w}) and `w` ({o}, {c}, {k}, {k}); no padding, "
+            "stride 1. im2col computes `F.conv2d(x, w)` in four steps:\n\n"
+            f"```python\npatches = F.unfold(x, kernel_size={k})        # every window as a column\n"
+            "rows = w.view(w.shape[0], -1)               # every filter as a row\n"
+            "product = rows @ patches                    # all dot products at once\n"
+            "out = product.view(N, O, H_out, W_out)      # back to feature maps\n```\n\n"
+            "Give the shape of each step, without running it: "
+            "`steps = {\"patches\": ..., \"weight\": ..., \"product\": ..., \"output\": ...}`, "
+            "each a tuple. The patch matrix has the layout (N, C·k·k, L)."
+        ),
+        answer_name="steps",
+        points=2,
+        solution=(f'steps = {{"patches": ({n}, {ckk}, {ho * wo}), "weight": ({o}, {ckk}), '
+                  f'"product": ({n}, {o}, {ho * wo}),\n'
+                  f'         "output": ({n}, {o}, {ho}, {wo})}}'),
+        hints=(
+            "A column of the patch matrix holds one whole window: every channel's k×k pixels.",
+            "L is the number of window positions, H_out × W_out, not the number of pixels.",
+            "A (O, K) matrix times a (N, K, L) batch of matrices broadcasts over N.",
+        ),
+        expected=steps,
+        normalize=plain,
+        mistakes=(
+            Mistake(key_is("patches", lambda v: isinstance(v, tuple) and len(v) == 3
+                           and v[1:] == tuple(reversed(steps()["patches"][1:]))),
+                    "unfold puts the window's C·k·k values in dimension 1 and the positions L "
+                    "in dimension 2: each window is a column."),
+            Mistake(key_is("patches", lambda v: isinstance(v, tuple) and len(v) == 3
+                           and v[2] == h * w),
+                    "L counts the positions where the kernel fits, H_out × W_out, not the "
+                    "input's pixels: without padding, the windows cannot start at the last "
+                    "rows and columns."),
+            Mistake(key_is("output", lambda v: isinstance(v, tuple) and v[2:] == (h, w)),
+                    "Without padding the feature maps shrink: each side loses k − 1 positions."),
+            Mistake(key_is("weight", lambda v: isinstance(v, tuple) and len(v) == 2
+                           and v == tuple(reversed(steps()["weight"]))),
+                    "view(O, -1) keeps the filters as rows: one row per output channel."),
+        ),
+    )
+
+
+def _im2col_distinct(n: int, c: int, h: int, w: int, o: int, k: int) -> bool:
+    """Each recognised mistake stays wrong: C·k·k, L and O all differ, H ≠ W, and the
+    batch differs from the other sizes, so no two axes of a shape can be confused."""
+    ckk, positions = c * k * k, (h - k + 1) * (w - k + 1)
+    return len({ckk, positions, o}) == 3 and h != w and n not in (c, o)
+
+
+im2col_shapes = varying(_im2col_shapes, {"n": (1, 2, 3, 4), "c": (1, 2, 3, 4),
+                                         "h": (7, 8, 9, 10, 11), "w": (8, 10, 12, 13),
+                                         "o": (4, 6, 8, 16), "k": (2, 3)},
+                        {"n": 2, "c": 3, "h": 9, "w": 12, "o": 8, "k": 3}, _im2col_distinct)
+
+# Cannot vary: the answer is a general function, the same for every student; its hidden
+# calls are drawn from the course secret (cm.im2col_case).
 im2col = FunctionSpec(
     id="im2col",
     title="im2col: convolution as one matrix product",

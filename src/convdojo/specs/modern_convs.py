@@ -1,6 +1,7 @@
 """Modern convolutions: dilation, 1×1, depthwise and separable, transposed; parameter counts.
 
-Catalogue items DL-1, CH-2, GR-1, GR-2, PC-1, TC-1, TC-2 and W12/W13.
+Catalogue items DL-1, CH-2, GR-1, GR-2, PC-1, TC-1, TC-2 and W12/W13. The transposed
+convolutions are in ``transposed``.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from typing import Any
 from torch import nn
 
 from . import matchers as m
-from .answers import as_shape, same_count
-from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, ValueSpec,
-                    WrittenSpec, ZEROS, defining)
-from .rules import KEEP, spatial, times
+from .answers import same_count
+from .model import (Assignment, Constraint, FunctionSpec, LayerSpec, Mistake, WrittenSpec,
+                    ZEROS, defining)
+from .rules import KEEP, spatial
+from .transposed import not_an_inverse, tconv_weight_shape, undo_downsample, upsample_transposed
 from .variants import Draw, public, varying
 
 CONV = (nn.Conv2d,)
-TCONV = (nn.ConvTranspose2d,)
 
 
 def _io(cin: int, cout: int, layer: int = 0, where: str = "") -> tuple[Constraint, Constraint]:
@@ -30,35 +31,44 @@ def _bias(text: str, layer: int = 0) -> Constraint:
     return Constraint("bias", (True,), text, layer)
 
 
-DILATED_RULE = spatial(None, KEEP)
-dilated_conv = LayerSpec(
-    id="dilated_conv",
-    title="Dilation: a wider view with the same 9 weights",
-    prompt=(
-        "Create a 3×3 convolution with dilation 2, 16 channels in and out, that keeps H "
-        "and W. Dilation spreads the 9 taps of the kernel two pixels apart, so they cover "
-        "a 5×5 area."
-    ),
-    answer_name="conv",
-    points=2,
-    solution="conv = nn.Conv2d(16, 16, kernel_size=3, dilation=2, padding=2)",
-    hints=(
-        "A dilated kernel spans dilation·(kernel_size − 1) + 1 pixels.",
-        "Keeping the size needs padding = (span − 1) / 2 on each side.",
-    ),
-    input_shape=(1, 16, 32, 32),
-    rule=DILATED_RULE,
-    layer_types=CONV,
-    constraints=_io(16, 16) + (
-        defining("kernel_size", ((3, 3),), "a 3×3 kernel"),
-        defining("dilation", ((2, 2),), "dilation 2"),
-        ZEROS,
-    ),
-    variants=public(((2, 16, 9, 9), "odd size"), ((1, 16, 5, 12), "non-square")),
-    hidden_draws=(Draw('a 1×1 image', 1, 1),
-                  Draw('non-square, odd', 4, 26, square=False, parity="mixed"),
-                  Draw("another size", 1, 48, count=3)),
-)
+def _dilated(c: int, k: int, d: int, h: int) -> LayerSpec:
+    span = d * (k - 1) + 1
+    return LayerSpec(
+        id="dilated_conv",
+        title=f"Dilation: a wider view with the same {k * k} weights",
+        prompt=(
+            f"Create a {k}×{k} convolution with dilation {d}, {c} channels in and out, that "
+            f"keeps H and W. Dilation spreads the {k * k} taps of the kernel {d} pixels apart, "
+            f"so they cover a {span}×{span} area."
+        ),
+        answer_name="conv",
+        points=2,
+        solution=f"conv = nn.Conv2d({c}, {c}, kernel_size={k}, dilation={d}, padding={span // 2})",
+        hints=(
+            "A dilated kernel spans dilation·(kernel_size − 1) + 1 pixels.",
+            "Keeping the size needs padding = (span − 1) / 2 on each side.",
+        ),
+        input_shape=(1, c, h, h),
+        rule=spatial(None, KEEP),
+        layer_types=CONV,
+        constraints=_io(c, c) + (
+            defining("kernel_size", ((k, k),), f"a {k}×{k} kernel"),
+            defining("dilation", ((d, d),), f"dilation {d}"),
+            ZEROS,
+        ),
+        variants=public(((2, c, 9, 9), "odd size"), ((1, c, 5, 12), "non-square")),
+        hidden_draws=(Draw('a 1×1 image', 1, 1),
+                      Draw('non-square, odd', 4, 26, square=False, parity="mixed"),
+                      Draw("another size", 1, 48, count=3)),
+    )
+
+
+# The widget before it shows a 3×3 kernel with dilation 2; the exercise asks for the
+# student's own kernel and dilation.
+dilated_conv = varying(_dilated, {"c": (8, 12, 16, 24), "k": (3, 5), "d": (2, 3, 4),
+                                  "h": (24, 28, 32)},
+                       {"c": 16, "k": 3, "d": 2, "h": 32})
+
 
 def _pointwise(c_in: int, c_out: int) -> LayerSpec:
     n = c_in * c_out + c_out
@@ -94,82 +104,94 @@ def _pointwise(c_in: int, c_out: int) -> LayerSpec:
 pointwise_conv = varying(_pointwise, {"c_in": (16, 24, 48, 64), "c_out": (8, 12, 32, 40)},
                          {"c_in": 64, "c_out": 32})
 
-DEPTH_RULE = spatial(None, KEEP)
-depthwise_conv = LayerSpec(
-    id="depthwise_conv",
-    title="Depthwise convolution",
-    prompt=(
-        "Create a depthwise 3×3 convolution on 32 channels that keeps H and W: each output "
-        "channel filters only its own input channel. Such a layer has one 3×3 filter and "
-        "one bias per channel, far fewer parameters than a standard 3×3 convolution "
-        "32 → 32; the check counts them."
-    ),
-    answer_name="depthwise",
-    points=2,
-    solution="depthwise = nn.Conv2d(32, 32, kernel_size=3, padding=1, groups=32)",
-    hints=(
-        "nn.Conv2d's groups splits the channels into groups that do not see each other.",
-        "With groups = in_channels, every filter sees exactly one channel.",
-    ),
-    input_shape=(2, 32, 28, 28),
-    rule=DEPTH_RULE,
-    layer_types=CONV,
-    constraints=_io(32, 32) + (
-        defining("kernel_size", ((3, 3),), "a 3×3 kernel"),
-        defining("groups", (32,), "groups=32, so that each filter sees only its own channel "
-                 "(one 3×3 filter and one bias per channel)"),
-        _bias("a bias (one per channel)"),
-        ZEROS,
-    ),
-    variants=public(((1, 32, 5, 7), "batch 1, non-square, odd")),
-    hidden_draws=(Draw('a 1×1 image', 1, 1),
-                  Draw('non-square', 6, 22, square=False),
-                  Draw("another size", 1, 48, count=3)),
-)
+def _depthwise(c: int, k: int, h: int) -> LayerSpec:
+    return LayerSpec(
+        id="depthwise_conv",
+        title="Depthwise convolution",
+        prompt=(
+            f"Create a depthwise {k}×{k} convolution on {c} channels that keeps H and W: each "
+            f"output channel filters only its own input channel. Such a layer has one {k}×{k} "
+            f"filter and one bias per channel, far fewer parameters than a standard {k}×{k} "
+            f"convolution {c} → {c}; the check counts them."
+        ),
+        answer_name="depthwise",
+        points=2,
+        solution=(f"depthwise = nn.Conv2d({c}, {c}, kernel_size={k}, padding={k // 2}, "
+                  f"groups={c})"),
+        hints=(
+            "nn.Conv2d's groups splits the channels into groups that do not see each other.",
+            "With groups = in_channels, every filter sees exactly one channel.",
+        ),
+        input_shape=(2, c, h, h),
+        rule=spatial(None, KEEP),
+        layer_types=CONV,
+        constraints=_io(c, c) + (
+            defining("kernel_size", ((k, k),), f"a {k}×{k} kernel"),
+            defining("groups", (c,), f"groups={c}, so that each filter sees only its own "
+                     f"channel (one {k}×{k} filter and one bias per channel)"),
+            _bias("a bias (one per channel)"),
+            ZEROS,
+        ),
+        variants=public(((1, c, 5, 7), "batch 1, non-square, odd")),
+        hidden_draws=(Draw('a 1×1 image', 1, 1),
+                      Draw('non-square', 6, 22, square=False),
+                      Draw("another size", 1, 48, count=3)),
+    )
 
-SEP_RULE = spatial(64, KEEP)
-separable_conv = LayerSpec(
-    id="separable_conv",
-    title="Depthwise-separable convolution (MobileNet)",
-    prompt=(
-        "Replace a standard 3×3 convolution 32 → 64 by an `nn.Sequential` of two "
-        "convolutions that keeps H and W: a depthwise 3×3 on the 32 channels, then a "
-        "pointwise 1×1 from 32 to 64 channels. Both with a bias. The check counts the "
-        "parameters of each layer."
-    ),
-    answer_name="separable",
-    points=3,
-    solution=(
-        "separable = nn.Sequential(\n"
-        "    nn.Conv2d(32, 32, kernel_size=3, padding=1, groups=32),\n"
-        "    nn.Conv2d(32, 64, kernel_size=1),\n"
-        ")"
-    ),
-    hints=("First filter each channel on its own, then mix channels per pixel.",),
-    input_shape=(2, 32, 28, 28),
-    rule=SEP_RULE,
-    layer_types=CONV,
-    container_types=(nn.Sequential,),
-    min_layers=2,
-    max_layers=2,
-    constraints=(
-        *_io(32, 32, 0, " in the first layer"),
-        defining("groups", (32,), "a depthwise first layer: groups=32, 32 filters of 1×3×3 "
-                 "plus 32 biases", 0),
-        defining("kernel_size", ((3, 3),), "a 3×3 kernel in the first layer", 0),
-        _bias("a bias in the first layer", 0),
-        *_io(32, 64, 1, " in the second layer"),
-        defining("kernel_size", ((1, 1),), "a pointwise second layer: a 1×1 kernel, 64·32 "
-                 "weights plus 64 biases", 1),
-        defining("groups", (1,), "a pointwise second layer that mixes all channels "
-                 "(groups=1)", 1),
-        _bias("a bias in the second layer", 1),
-    ),
-    variants=public(((1, 32, 9, 13), "batch 1, non-square, odd")),
-    hidden_draws=(Draw('a 1×1 image', 1, 1),
-                  Draw('non-square', 2, 18, square=False),
-                  Draw("another size", 1, 48, count=3)),
-)
+
+depthwise_conv = varying(_depthwise, {"c": (8, 12, 16, 24, 32, 48), "k": (3, 5),
+                                      "h": (20, 24, 28)},
+                         {"c": 32, "k": 3, "h": 28})
+
+
+def _separable(c_in: int, c_out: int, k: int) -> LayerSpec:
+    return LayerSpec(
+        id="separable_conv",
+        title="Depthwise-separable convolution (MobileNet)",
+        prompt=(
+            f"Replace a standard {k}×{k} convolution {c_in} → {c_out} by an `nn.Sequential` of "
+            f"two convolutions that keeps H and W: a depthwise {k}×{k} on the {c_in} channels, "
+            f"then a pointwise 1×1 from {c_in} to {c_out} channels. Both with a bias. The check "
+            "counts the parameters of each layer."
+        ),
+        answer_name="separable",
+        points=3,
+        solution=(
+            "separable = nn.Sequential(\n"
+            f"    nn.Conv2d({c_in}, {c_in}, kernel_size={k}, padding={k // 2}, groups={c_in}),\n"
+            f"    nn.Conv2d({c_in}, {c_out}, kernel_size=1),\n"
+            ")"
+        ),
+        hints=("First filter each channel on its own, then mix channels per pixel.",),
+        input_shape=(2, c_in, 28, 28),
+        rule=spatial(c_out, KEEP),
+        layer_types=CONV,
+        container_types=(nn.Sequential,),
+        min_layers=2,
+        max_layers=2,
+        constraints=(
+            *_io(c_in, c_in, 0, " in the first layer"),
+            defining("groups", (c_in,), f"a depthwise first layer: groups={c_in}, {c_in} "
+                     f"filters of 1×{k}×{k} plus {c_in} biases", 0),
+            defining("kernel_size", ((k, k),), f"a {k}×{k} kernel in the first layer", 0),
+            _bias("a bias in the first layer", 0),
+            *_io(c_in, c_out, 1, " in the second layer"),
+            defining("kernel_size", ((1, 1),), f"a pointwise second layer: a 1×1 kernel, "
+                     f"{c_out}·{c_in} weights plus {c_out} biases", 1),
+            defining("groups", (1,), "a pointwise second layer that mixes all channels "
+                     "(groups=1)", 1),
+            _bias("a bias in the second layer", 1),
+        ),
+        variants=public(((1, c_in, 9, 13), "batch 1, non-square, odd")),
+        hidden_draws=(Draw('a 1×1 image', 1, 1),
+                      Draw('non-square', 2, 18, square=False),
+                      Draw("another size", 1, 48, count=3)),
+    )
+
+
+separable_conv = varying(_separable, {"c_in": (16, 24, 32, 48), "c_out": (64, 96, 128),
+                                      "k": (3, 5)},
+                         {"c_in": 32, "c_out": 64, "k": 3})
 
 
 def _conv_params_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -191,6 +213,8 @@ def _conv_params_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]
     return (groups * c_in, groups * c_out, kernel), kwargs
 
 
+# Cannot vary: the answer is a general function, the same for every student; its hidden
+# calls are drawn from the course secret (_conv_params_case).
 conv_params = FunctionSpec(
     id="conv_params",
     title="Count the parameters of any convolution",
@@ -235,121 +259,23 @@ conv_params = FunctionSpec(
     ),
 )
 
-UP_RULE = spatial(32, times(2))
-upsample_transposed = LayerSpec(
-    id="upsample_transposed",
-    title="Transposed convolution: learnable ×2 upsampling",
-    prompt=(
-        "Create a transposed convolution that doubles H and W and turns 64 channels into "
-        "32, as in the decoder of a U-Net."
-    ),
-    answer_name="up",
-    points=2,
-    solution="up = nn.ConvTranspose2d(64, 32, kernel_size=2, stride=2)",
-    hints=(
-        "ConvTranspose2d's output size is (H − 1)·stride − 2·padding + "
-        "dilation·(kernel_size − 1) + output_padding + 1.",
-        "With stride 2, which kernel size makes the windows tile the output exactly?",
-    ),
-    input_shape=(1, 64, 16, 16),
-    rule=UP_RULE,
-    layer_types=TCONV,
-    constraints=_io(64, 32),
-    variants=public(((2, 64, 7, 7), "odd size"), ((1, 64, 1, 5), "non-square, one row")),
-    hidden_draws=(Draw('a 1×1 image', 1, 1),
-                  Draw('non-square', 1, 16, square=False),
-                  Draw("another size", 1, 48, count=3)),
-)
-
-tconv_weight_shape = ValueSpec(
-    id="tconv_weight_shape",
-    title="Weight shape of a transposed convolution",
-    prompt=(
-        "Write the shape of `nn.ConvTranspose2d(64, 32, kernel_size=2, stride=2).weight` "
-        "as a tuple, without running it. Careful: it is not stored like `nn.Conv2d`'s."
-    ),
-    answer_name="tconv_shape",
-    points=1,
-    solution="tconv_shape = (64, 32, 2, 2)",
-    expected=lambda: tuple(nn.ConvTranspose2d(64, 32, kernel_size=2, stride=2).weight.shape),
-    normalize=as_shape,
-    mistakes=(
-        Mistake(lambda v: v == (32, 64, 2, 2),
-                "That is nn.Conv2d's order (out, in, kh, kw). A transposed convolution is the "
-                "gradient of the convolution that maps 32 channels to 64, and stores that "
-                "convolution's weight: (in_channels, out_channels // groups, kh, kw)."),
-        Mistake(lambda v: isinstance(v, tuple) and len(v) == 3,
-                "Every filter has a channel dimension too: the weight is 4-D."),
-    ),
-)
-
-UNDO_RULE = spatial(8, times(2))
-undo_downsample = LayerSpec(
-    id="undo_downsample",
-    title="output_padding: undo a stride-2 convolution",
-    prompt=(
-        "An encoder used `nn.Conv2d(8, 16, kernel_size=3, stride=2, padding=1)`, which maps "
-        "8×8 to 4×4. Create the transposed convolution with the same kernel size, stride "
-        "and padding that maps 16 channels back to 8 and 4×4 back to **8×8**: exactly "
-        "twice the input size, for any input."
-    ),
-    answer_name="up",
-    points=2,
-    solution=(
-        "up = nn.ConvTranspose2d(16, 8, kernel_size=3, stride=2, padding=1, output_padding=1)"
-    ),
-    hints=(
-        "The convolution maps both 7×7 and 8×8 to 4×4, so going back is ambiguous.",
-        "ConvTranspose2d's output_padding picks the larger of the possible sizes.",
-    ),
-    input_shape=(1, 16, 4, 4),
-    rule=UNDO_RULE,
-    layer_types=TCONV,
-    constraints=_io(16, 8) + (
-        defining("kernel_size", ((3, 3),), "the encoder's 3×3 kernel"),
-        defining("stride", ((2, 2),), "the encoder's stride 2"),
-        defining("padding", ((1, 1),), "the encoder's padding 1"),
-    ),
-    variants=public(((1, 16, 5, 5), "odd size"), ((2, 16, 1, 3), "non-square")),
-    hidden_draws=(Draw('non-square, odd', 1, 13, square=False, parity="mixed"),
-                  Draw('a 1×1 map', 1, 1),
-                  Draw("another size", 1, 48, count=3)),
-)
-
 separable_savings = WrittenSpec(
     id="separable_savings",
     title="Where do the separable savings come from?",
     prompt=(
-        "Derive the parameter count of your separable block and of the standard 3×3 "
-        "convolution 32 → 64 it replaces (biases included), give the ratio for C_in → C_out channels and a k×k "
-        "kernel (ignore biases), and say what the separable block cannot represent."
+        "Derive the parameter count of your separable block and of the standard "
+        "convolution it replaces (biases included), give the ratio for C_in → C_out "
+        "channels and a k×k kernel (ignore biases), and say what the separable block cannot represent."
     ),
     rubric=(
-        "Full marks (3): standard 64·32·9 + 64 = 18,496; separable 32·9 + 32 + 64·32 + 64 = "
-        "2432 (1 pt). Ratio (C_in·k² + C_in·C_out) / (C_in·C_out·k²) = 1/C_out + 1/k², "
-        "about 1/9 + 1/64 here (1 pt). It cannot mix channels and space jointly: every "
+        "Full marks (3): the counts with the student's own numbers (`convdojo variant "
+        "STUDENT separable_conv`); for 32 → 64 and 3×3, standard 64·32·9 + 64 = 18,496, "
+        "separable 32·9 + 32 + 64·32 + 64 = 2432 (1 pt). Ratio (C_in·k² + C_in·C_out) / (C_in·C_out·k²) = 1/C_out + 1/k², "
+        "about 1/9 + 1/64 for those numbers (1 pt). It cannot mix channels and space jointly: every "
         "output is a channel mix of per-channel spatial filters, a rank-limited "
         "factorisation of the full kernel (1 pt)."
     ),
     points=3,
-)
-
-not_an_inverse = WrittenSpec(
-    id="not_an_inverse",
-    title="Transposed is not inverse",
-    prompt=(
-        "Why is a transposed convolution not the inverse of the convolution it mirrors? "
-        "Use the k3/s2/p1 convolution, which maps both 7×7 and 8×8 to 4×4, to explain why "
-        "`output_padding` exists."
-    ),
-    rubric=(
-        "Full marks (2): it restores the shape, not the values: it is the convolution's "
-        "transpose (gradient) with its own learned weights, not its inverse (1 pt). Because "
-        "of the floor in the output formula several input sizes give the same output size, "
-        "so the transposed layer cannot know which to return; output_padding adds rows and "
-        "columns on one side to pick 8 rather than 7 (1 pt)."
-    ),
-    points=2,
 )
 
 SPECS = (dilated_conv, pointwise_conv, depthwise_conv, separable_conv, conv_params,

@@ -2,6 +2,7 @@
 
 Every count is torch's own: ``convdojo.counting`` (``FlopCounterMode``, the meta device),
 never a second formula. Catalogue items MC-1..3 and TR-1 (README "Compute and networks").
+The stem's MACs and the activation memory are in ``network_costs``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from torch import nn
 from .. import counting, shapes
 from ..exercise_code import BROKEN_NETWORK
 from ..vocab import pair
-from .answers import plain, same_count
-from .extras import ExtraLayerSpec, ModelCheck, key_is
-from .model import Assignment, Draw, FunctionSpec, Mistake, ValueSpec, WrittenSpec
+from .answers import same_count
+from .extras import ExtraLayerSpec, ModelCheck
+from .model import Assignment, Draw, FunctionSpec, Mistake, WrittenSpec
+from .network_costs import activation_memory, stem_macs
+# re-exported: the tests measure the same block and stem
+from .network_costs import ACT_BATCH as ACT_BATCH, STEM as STEM, measured_bytes as measured_bytes
+from .network_costs import stem_counts as stem_counts, vgg_block as vgg_block
 from .rules import RAISES, Rule
 from .variants import public
 
@@ -81,6 +86,8 @@ def _macs_case(rng: Any, i: int) -> tuple[tuple[Any, ...], dict[str, Any]]:
     return (groups * rng.randint(1, 16), groups * rng.randint(1, 32), kernel, size), kwargs
 
 
+# Cannot vary: the answer is a general function, the same for every student; its hidden
+# calls are drawn from the course secret (_macs_case).
 conv_macs = FunctionSpec(
     id="conv_macs",
     title="Count the multiply-accumulates of a convolution",
@@ -127,90 +134,6 @@ conv_macs = FunctionSpec(
         Mistake(_counted_on_input, "The count uses the input's H×W; a filter runs once per "
                 "output position, so use the output size (the formula with padding and "
                 "stride)."),
-    ),
-)
-
-# --- stem -------------------------------------------------------------------------------
-
-STEM = dict(in_channels=3, out_channels=64, kernel_size=7, padding=3)
-
-
-def stem_counts() -> dict[str, int]:
-    return {f"stride{s}": counting.conv_layer_macs(**STEM, input_hw=(224, 224), stride=s)
-            for s in (1, 2)}
-
-
-stem_macs = ValueSpec(
-    id="stem_macs",
-    title="Why ResNet's stem has stride 2",
-    prompt=(
-        "ResNet's first layer is `nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3)` on a "
-        "3×224×224 image. Count its MACs (one image), and those of the same layer with "
-        "stride 1:\n\n```python\nstem = {\"stride1\": ..., \"stride2\": ...}\n```\n\n"
-        "Whole numbers; the grader compares with torch's counter."
-    ),
-    answer_name="stem",
-    points=2,
-    solution=("stem = {\"stride1\": 64 * 224 * 224 * 3 * 7 * 7,\n"
-              "        \"stride2\": 64 * 112 * 112 * 3 * 7 * 7}"),
-    hints=("Output positions × (3 · 7 · 7) multiply-adds per output channel.",),
-    expected=stem_counts,
-    normalize=plain,
-    mistakes=(
-        Mistake(key_is("stride2", lambda v: v == stem_counts()["stride1"] // 2),
-                "Stride 2 halves H and W, so the output has 4× fewer positions: the MACs "
-                "drop 4×, not 2×."),
-        Mistake(key_is("stride2", lambda v: v == stem_counts()["stride1"]),
-                "The stride does not change the kernel, but the filter runs at fewer "
-                "positions: count the output positions (112 × 112)."),
-        Mistake(lambda kv: kv[1] == 2 * stem_counts().get(kv[0], -1),
-                "Twice the count: that is FLOPs (a multiply and an add); one "
-                "multiply-accumulate is 1 MAC."),
-    ),
-)
-
-# --- activation memory ------------------------------------------------------------------
-
-
-def vgg_block() -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), nn.ReLU(),
-                         nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-
-
-ACT_BATCH = (32, 3, 64, 64)
-
-
-def measured_bytes() -> int:
-    return counting.activation_bytes(vgg_block(), ACT_BATCH)
-
-
-activation_memory = ValueSpec(
-    id="activation_memory",
-    title="The memory of a batch's activations",
-    prompt=(
-        "Training keeps every layer's output for the backward pass. For the VGG block "
-        "`nn.Sequential(Conv2d(3, 64, 3, padding=1), ReLU(), Conv2d(64, 64, 3, padding=1), "
-        "ReLU(), MaxPool2d(2))` on a batch of 32 float32 images of 3×64×64, how many "
-        "**bytes** do the outputs of its five layers take together? Set `act_bytes` to a "
-        "whole number. The grader measures it with torch (each output's `numel() * "
-        "element_size()`)."
-    ),
-    answer_name="act_bytes",
-    points=2,
-    solution=("per_map = 32 * 64 * 64 * 64 * 4  # N × C × H × W × 4 bytes per float32\n"
-              "act_bytes = 4 * per_map + 32 * 64 * 32 * 32 * 4"),
-    hints=("A float32 is 4 bytes; the pooled output is (32, 64, 32, 32).",),
-    expected=measured_bytes,
-    normalize=plain,
-    mistakes=(
-        Mistake(lambda v: v == measured_bytes() // 4,
-                "That counts numbers, not bytes: each float32 takes 4 bytes."),
-        Mistake(lambda v: v == measured_bytes() // 32,
-                "That is one image; the batch holds 32, and each keeps its own activations."),
-        Mistake(lambda v: v == measured_bytes() * 2,
-                "That is float64 (8 bytes per number); the layers are float32, 4 bytes."),
-        Mistake(lambda v: v == measured_bytes() - 32 * 64 * 32 * 32 * 4,
-                "The max pool's output counts too: five layers, five outputs."),
     ),
 )
 
@@ -268,6 +191,8 @@ def _ten_logits(shape: tuple[int, ...]) -> Any:
 FIXED_RULE = Rule("(N, 10): ten class scores per image, for any image size (the global "
                   "average pool makes the size irrelevant)", _ten_logits,
                   lambda s: len(s) == 4 and s[1] == 3, "3-channel images")
+# Cannot vary: the broken network is the lesson's own code (it traces it), and same_plan
+# checks the fixed network against that one channel plan.
 fix_network = ExtraLayerSpec(
     id="fix_network",
     title="Find and fix the broken layer",

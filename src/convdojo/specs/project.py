@@ -37,6 +37,9 @@ elif model is not None:
     print(glyphs.fit(model, x_train, y_train))
     np.savez("{WEIGHTS_FILE}", **{{k: v.numpy() for k, v in model.state_dict().items()}})"""
 
+# Cannot vary: the student designs and trains a network of their own, so answers differ
+# anyway; the glyphs' size and classes are the data set's, and the budget and accuracy
+# thresholds are calibrated on them. The grader's test glyphs come from the course secret.
 mini_project = ProjectSpec(
     id="mini_project",
     title="Design and train a glyph classifier",

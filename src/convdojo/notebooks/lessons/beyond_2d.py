@@ -84,8 +84,8 @@ SlidingKernel(input_size=(4, 8, 8), kernel_size=(3, 3, 3), stride=(1, 2, 2), pad
 
 - Audio is (N, C, L), video (N, C, T, H, W); every axis has its own copy of the formula.
 - A tuple hyperparameter gives one value per axis; an int is the same on all.
-- Causal means padding on the left only; dilations 1, 2, 4 hear 15 samples with three
-  layers of kernel 3.
+- Causal means padding on the left only; layers of kernel 3 with dilations d₁, d₂, …
+  hear 1 + 2·(d₁ + d₂ + …) samples, so dilations that double reach far back quickly.
 - A (k, k, k) kernel costs k times the weights of a (1, k, k) one, and only it sees
   motion."""),
     ),

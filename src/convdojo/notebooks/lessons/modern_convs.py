@@ -38,9 +38,9 @@ PyTorch documentation of `nn.Conv2d` and `nn.ConvTranspose2d`.*"""),
         Text("dilation", """
 ## Dilation
 
-A dilated kernel leaves `dilation − 1` pixels between its taps. A 3×3 kernel with
-dilation 2 still has 9 weights but spans 2·(3 − 1) + 1 = 5 pixels, so the
-convolution formula uses the span instead of the kernel size:
+A dilated kernel leaves `dilation − 1` pixels between its taps. It keeps its k·k
+weights but spans d·(k − 1) + 1 pixels: the widget's 3×3 kernel with dilation 2 spans
+2·(3 − 1) + 1 = 5. The convolution formula uses the span instead of the kernel size:
 
 $$H_{out} = \\left\\lfloor \\frac{H + 2p - d\\,(k - 1) - 1}{s} \\right\\rfloor + 1$$
 
@@ -101,7 +101,7 @@ the convolution it transposes."""),
 from convdojo.widgets import SlidingKernel
 
 # The transpose of a k3/s2/p1 convolution: each input pixel scatters a 3×3 copy of the
-# kernel, 2 pixels apart. 4×4 comes out 7×7 - the last exercise asks for 8×8.
+# kernel, 2 pixels apart. 4×4 comes out 7×7 - the last exercise asks for twice the size.
 SlidingKernel(input_size=(4, 4), kernel_size=3, stride=2, padding=1, mode="transposed")"""),
         Task("upsample_transposed"),
         Task("tconv_weight_shape"),
