@@ -92,3 +92,14 @@ def test_defaults_are_todays_numbers(spec: specs.Spec) -> None:
     assert personal(spec.id, "anyone", off) is spec
     assert numbers(spec.id, "anyone", off) is None
     assert dict(spec.numbers) == dict(spec.domain.defaults)  # type: ignore[union-attr]
+
+
+def test_misconception_probes_follow_the_students_numbers() -> None:
+    """A varying value exercise's probes (the layers its recognised mistakes are measured
+    on) must be built from the student's numbers, or "To revisit" would be about
+    another layer."""
+    from convdojo.specs import value_errors
+
+    fixed = [k for k in value_errors.PROBES
+             if specs.get(k).domain is not None and k not in value_errors.BY_NUMBERS]
+    assert fixed == []

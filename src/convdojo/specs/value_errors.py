@@ -98,13 +98,16 @@ def _count_probes(c_in: int = 3, c_out: int = 5, k: int = 5) -> dict[str | None,
         ("params.kernel_only", _kernel_only),))}
 
 
+def _tconv_probes(c_in: int = 64, c_out: int = 32, k: int = 2) -> dict[str | None, Probe]:
+    return {None: Probe(lambda: nn.ConvTranspose2d(c_in, c_out, k, stride=k), "weight",
+                        (("weights.transposed_order",
+                          lambda t: (t.out_channels, t.in_channels, *t.kernel_size)),))}
+
+
 PROBES: dict[str, dict[str | None, Probe]] = {
     "weight_shape": _weight_probes(),
     "param_count": _count_probes(),
-    "tconv_weight_shape": {None: Probe(lambda: nn.ConvTranspose2d(64, 32, 2, stride=2), "weight",
-                                       (("weights.transposed_order",
-                                         lambda t: (t.out_channels, t.in_channels,
-                                                    *t.kernel_size)),))},
+    "tconv_weight_shape": _tconv_probes(),
     "pool_vs_conv": _pool_vs_conv_probes(),
     "predict_shapes": _quiz_probes(),
     "predict_params": _param_probes(),
@@ -113,6 +116,7 @@ PROBES: dict[str, dict[str | None, Probe]] = {
 BY_NUMBERS: dict[str, Callable[..., dict[str | None, Probe]]] = {
     "weight_shape": _weight_probes,
     "param_count": _count_probes,
+    "tconv_weight_shape": _tconv_probes,
     "pool_vs_conv": _pool_vs_conv_probes,
     "predict_shapes": _quiz_probes,
     "predict_params": _param_probes,
