@@ -103,3 +103,18 @@ def test_misconception_probes_follow_the_students_numbers() -> None:
     fixed = [k for k in value_errors.PROBES
              if specs.get(k).domain is not None and k not in value_errors.BY_NUMBERS]
     assert fixed == []
+
+
+def test_the_readme_says_which_exercises_vary() -> None:
+    """The README's table of varying exercises per assignment matches the specs."""
+    from notebook_utils import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| (\w+) \| (\d+ of \d+) \|", text, flags=re.M))
+    for a in specs.assignments():
+        vary = sum(specs.get(e).domain is not None for e in a.exercises)
+        assert rows.get(a.name) == f"{vary} of {len(a.exercises)}", a.name
+    total = sum(len(a.exercises) for a in specs.assignments())
+    varying = sum(specs.get(e).domain is not None for a in specs.assignments()
+                  for e in a.exercises)
+    assert f"Today {varying} of the {total} exercises vary" in " ".join(text.split())
