@@ -6,7 +6,7 @@ import contextlib
 import inspect
 import io
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -14,6 +14,7 @@ from torch import nn
 from .. import freshness, specs
 from ..specs.answers import a_type
 from ..devices import resolve_device
+from ..specs.model import FunctionSpec, LayerSpec, ProjectSpec, ValueSpec
 from . import diagnose as diagnosis
 from . import hints, owner, structure
 from .layer import check_layer, fits
@@ -166,6 +167,7 @@ def _personal(exercise_id: str, student: str | None, course: Any, hidden: bool) 
 
 
 def _dispatch(spec: specs.Spec, answer: Any, dev: torch.device, hidden: bool) -> CheckResult:
+    # spec.kind names the spec's class (each class fixes it), which mypy cannot see: the casts.
     name = spec.answer_name
     if answer is MISSING:
         return CheckResult.simple(
@@ -182,20 +184,20 @@ def _dispatch(spec: specs.Spec, answer: Any, dev: torch.device, hidden: bool) ->
         problem = _not_a_layer(name, answer)
         if problem:
             return CheckResult.simple(spec.id, spec.points, "invalid", problem)
-        return check_layer(spec, answer, dev, hidden)
+        return check_layer(cast(LayerSpec, spec), answer, dev, hidden)
     if spec.kind == "project":
         problem = _not_a_layer(name, answer)
         if problem:
             return CheckResult.simple(spec.id, spec.points, "invalid", problem)
-        return check_project(spec, answer, dev, hidden)  # type: ignore[arg-type]
+        return check_project(cast(ProjectSpec, spec), answer, dev, hidden)
     if spec.kind == "function":
         if not callable(answer) or isinstance(answer, type):
             return CheckResult.simple(
                 spec.id, spec.points, "invalid",
                 f"{name} should be a function (def {name}(...): ...), got "
                 f"{type(answer).__name__}.")
-        return check_function(spec, answer, hidden)
-    return check_value(spec, answer)
+        return check_function(cast(FunctionSpec, spec), answer, hidden)
+    return check_value(cast(ValueSpec, spec), answer)
 
 
 def _not_a_layer(name: str, answer: Any) -> str | None:

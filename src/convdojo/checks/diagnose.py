@@ -288,12 +288,13 @@ def value_code(spec: ValueSpec, probe: ve.Probe | None, got: Any) -> str | None:
     if probe is None:
         return None
     ref = probe.make()
+    # partial binds each loop's values (mypy cannot type a lambda's default argument).
     candidates: list[tuple[str, Callable[[], Any]]] = [
-        (code, lambda f=fn: f(ref)) for code, fn in probe.extra]
+        (code, functools.partial(fn, ref)) for code, fn in probe.extra]
     for error in em.LAYER_ERRORS:
         new = error.change(ref, None)
         if new is not None:
-            candidates.append((error.code, lambda n=new: ve.measure(n, probe.measure)))
+            candidates.append((error.code, functools.partial(ve.measure, new, probe.measure)))
     for code, value in candidates:
         try:
             if _same(got, spec.normalize(value())):

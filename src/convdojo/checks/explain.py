@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
+from typing import cast
 
 from torch import nn
 
@@ -36,6 +37,12 @@ def _pool_params(layer: nn.Module, axis: int) -> dict[str, object]:
     return params
 
 
+# torch's adaptive pools (ADAPTIVE's keys): output_size is an int or one per axis, None
+# keeping that axis's size.
+_Adaptive = (nn.AdaptiveAvgPool1d | nn.AdaptiveAvgPool2d | nn.AdaptiveAvgPool3d
+             | nn.AdaptiveMaxPool1d | nn.AdaptiveMaxPool2d | nn.AdaptiveMaxPool3d)
+_Axis = tuple[Callable[..., int], dict[str, object]]
+
 # Layer family -> its settings along one axis, PyTorch's size function and its formula text.
 _FORMULAS: tuple[tuple[dict[type, int], Callable[[nn.Module, int], dict[str, object]],
                        Callable[..., int], Callable[..., str]], ...] = (
@@ -54,10 +61,10 @@ def _spatial(layer: nn.Module, size: int, axis: int) -> tuple[int, str]:
             p = params(layer, axis)
             return out(size, **p), formula(size, **p)
     if t in ADAPTIVE:
-        sizes = layer.output_size
-        out = sizes[axis] if isinstance(sizes, (tuple, list)) else sizes
-        out = size if out is None else out
-        return out, f"output_size fixes it at {out}"
+        sizes = cast(_Adaptive, layer).output_size  # t in ADAPTIVE
+        out_size = sizes[axis] if isinstance(sizes, (tuple, list)) else sizes
+        out_size = size if out_size is None else out_size
+        return out_size, f"output_size fixes it at {out_size}"
     if t in (nn.ReLU, nn.Identity, nn.Dropout) or isinstance(layer, nn.modules.batchnorm._BatchNorm):
         return size, f"{type_name(layer)} keeps it at {size}"
     raise LookupError(type_name(layer))
@@ -120,7 +127,7 @@ _SEARCH: dict[str, Iterable[object]] = {
 }
 
 
-def _axis(layer: nn.Module, axis: int) -> tuple[Callable[..., int], dict[str, object]] | None:
+def _axis(layer: nn.Module, axis: int) -> _Axis | None:
     """The size function of a layer type and its hyperparameters along one axis."""
     t = type(layer)
     if t in CONV:
@@ -132,7 +139,8 @@ def _axis(layer: nn.Module, axis: int) -> tuple[Callable[..., int], dict[str, ob
     if t in MAXPOOL:
         params = _pool_params(layer, axis)
         # A dilated pooling window is rare; never suggest it, but honour the layer's own.
-        return partial(shapes.pool_out, dilation=params.pop("dilation")), params
+        dilation = cast(int, params.pop("dilation"))  # from axes(): an int
+        return partial(shapes.pool_out, dilation=dilation), params
     return None
 
 
@@ -145,24 +153,25 @@ def reconsider(
     would make every case right. Axes are independent, so each axis may take its own
     value (a per-axis tuple): stride (2, 2, 2) -> (1, 2, 2) counts as changing stride."""
     n = DIM_NAMES.get(len(cases[0][1]) if cases else 0)
-    per_axis = [_axis(layer, a) for a in range(len(n) - 2)] if n else []
-    if not per_axis or any(p is None for p in per_axis):
+    found = [_axis(layer, a) for a in range(len(n) - 2)] if n else []
+    if not found or any(p is None for p in found):
         return []
-    if _all_right(_with(per_axis, "", None), cases):  # type: ignore[arg-type]
+    per_axis = cast("list[_Axis]", found)  # no None, as just checked
+    if _all_right(_with(per_axis, "", None), cases):
         return []  # the sizes are right already: the problem lies elsewhere (channels)
     fits: list[str] = []
     for attr, values in _SEARCH.items():
-        if attr not in per_axis[0][1] or attr in fixed or (  # type: ignore[index]
+        if attr not in per_axis[0][1] or attr in fixed or (
                 attr == "padding" and "padding_px" in fixed):
             continue
-        if all(_axis_right(_with(per_axis, "", None), cases, a) or any(  # type: ignore[arg-type]
-                _axis_right(_with(per_axis, attr, v), cases, a)  # type: ignore[arg-type]
+        if all(_axis_right(_with(per_axis, "", None), cases, a) or any(
+                _axis_right(_with(per_axis, attr, v), cases, a)
                 for v in values) for a in range(len(per_axis))):
             fits.append(attr)
     return fits
 
 
-def _with(per_axis: list[tuple[Callable[..., int], dict[str, object]]], attr: str,
+def _with(per_axis: list[_Axis], attr: str,
           value: object) -> Callable[[int, int], int]:
     def size(n: int, axis: int) -> int:
         fn, params = per_axis[axis]

@@ -6,12 +6,13 @@ Specs without them are unaffected: every function here returns [] for a plain La
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import cast
 
 import torch
 from torch import nn
 
 from ..specs.model import LayerSpec, Variant
-from ..specs.rules import RAISES
+from ..specs.rules import RAISES, Shape
 from .result import Finding
 
 __all__ = ["gate_findings", "model_findings", "target_findings"]
@@ -61,7 +62,8 @@ def target_findings(spec: LayerSpec, variants: Iterable[Variant], run: Run) -> l
         if spec.expected(v) is RAISES:
             continue
         x, y = run(v)
-        if isinstance(y, torch.Tensor) and tuple(y.shape) == tuple(spec.expected(v)):
+        # expected() types its result as object: here a Shape, not RAISES.
+        if isinstance(y, torch.Tensor) and tuple(y.shape) == tuple(cast(Shape, spec.expected(v))):
             runs.append((v, x, y))
     out = []
     for target in targets:

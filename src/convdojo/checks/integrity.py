@@ -11,10 +11,11 @@ weights: their attributes are what forward computes with.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
+from torch.nn.modules.conv import _ConvNd
 
 from ..layer_kinds import BATCHNORMS, CONV, CONVS, MAXPOOL, POOLS, TRANSPOSED, spatial_dims
 from .structure import type_name
@@ -104,7 +105,7 @@ def malformed(layer: nn.Module) -> list[str]:
     return out
 
 
-def _derived_channels(layer: nn.Module) -> tuple[int, int, tuple[int, ...]]:
+def _derived_channels(layer: _ConvNd) -> tuple[int, int, tuple[int, ...]]:
     """(in_channels, out_channels, kernel_size) of a convolution, from its weight."""
     w, g = layer.weight, layer.groups
     kernel = tuple(int(k) for k in w.shape[2:])
@@ -130,7 +131,8 @@ def inconsistent(layer: nn.Module) -> list[str]:
     out: list[str] = []
     d = vars(layer)
     if type(layer) in CONVS:
-        cin, cout, k = _derived_channels(layer)
+        conv = cast(_ConvNd, layer)  # type(layer) in CONVS: one of torch's convolutions
+        cin, cout, k = _derived_channels(conv)
         n = len(k)
         what = "transposed convolution" if type(layer) in TRANSPOSED else "convolution"
         if _label(d.get("kernel_size"), n) != k:
@@ -140,15 +142,15 @@ def inconsistent(layer: nn.Module) -> list[str]:
                        f"{size} {what}.")
         if d.get("in_channels") != cin:
             out.append(f"in_channels says {_shown(d.get('in_channels'))} but the weight "
-                       f"{tuple(layer.weight.shape)} with groups={layer.groups} takes {cin} "
+                       f"{tuple(conv.weight.shape)} with groups={conv.groups} takes {cin} "
                        "input channels.")
         if d.get("out_channels") != cout:
             out.append(f"out_channels says {_shown(d.get('out_channels'))} but the weight "
-                       f"{tuple(layer.weight.shape)} makes {cout} output channels.")
-        if type(layer) in CONV and cout % layer.groups:
-            out.append(f"groups is {layer.groups}, which does not divide the {cout} output "
+                       f"{tuple(conv.weight.shape)} makes {cout} output channels.")
+        if type(layer) in CONV and cout % conv.groups:
+            out.append(f"groups is {conv.groups}, which does not divide the {cout} output "
                        "channels of the weight.")
-        b = layer.bias
+        b = conv.bias
         if b is not None and tuple(b.shape) != (cout,):
             out.append(f"the bias has {b.numel()} values but the weight makes {cout} output "
                        "channels.")
@@ -158,7 +160,7 @@ def inconsistent(layer: nn.Module) -> list[str]:
         if d.get("padding_mode") != "zeros":
             pad = d.get("padding")
             want = ((0,) * 2 * n if pad == "valid" else
-                    _same_pads(k, _per_axis(layer.dilation, n)) if pad == "same" else
+                    _same_pads(k, _per_axis(conv.dilation, n)) if pad == "same" else
                     tuple(x for p in reversed(_per_axis(pad, n)) for x in (p, p)))
             got = d.get("_reversed_padding_repeated_twice")
             if not isinstance(got, (tuple, list)) or tuple(got) != want:
@@ -185,8 +187,9 @@ def make_honest(layer: nn.Module) -> None:
             del layer.__dict__[name]
             layer.register_buffer(name, value)
     if type(layer) in CONVS:
-        cin, cout, k = _derived_channels(layer)
-        layer.in_channels, layer.out_channels, layer.kernel_size = cin, cout, k
+        conv = cast(_ConvNd, layer)  # type(layer) in CONVS: one of torch's convolutions
+        cin, cout, k = _derived_channels(conv)
+        conv.in_channels, conv.out_channels, conv.kernel_size = cin, cout, k
     elif type(layer) is nn.Linear:
         layer.in_features, layer.out_features = layer.weight.shape[1], layer.weight.shape[0]
     elif type(layer) in POOLS and vars(layer).get("stride") in (None, ()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import functools
+from typing import cast
 
 import torch
 from torch import nn
@@ -166,6 +167,7 @@ def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Vari
     if not isinstance(got, torch.Tensor):
         return Finding(group, False, f"{where} the layer returned {a_type(got)}, "
                        "not a tensor.", v.hidden)
+    want = cast(Shape, want)  # expected() types its result as object; not RAISES: a Shape
     got_shape = tuple(got.shape)
     if got_shape == tuple(want):
         text = f"{where} the output is {got_shape}, as the rule says."
@@ -173,6 +175,7 @@ def _variant(spec: LayerSpec, model: nn.Module, layers: list[nn.Module], v: Vari
     if v.hidden:
         names = DIM_NAMES.get(len(want), ())
         wrong = [n for n, g, e in zip(names, got_shape, want) if g != e]
+        assert spec.rule is not None  # expected() asserted it above
         return Finding(group, False, f"{where} the output has the wrong "
                        f"{', '.join(wrong) or 'number of dimensions'} (rule: {spec.rule.text}). "
                        f"{SEEN_ONLY}", True)
@@ -259,11 +262,12 @@ def fits(spec: LayerSpec, answer: nn.Module, device: torch.device) -> bool:
     if findings or not all(f.passed for f in _constraints(spec, layers)):
         return False
     for i, v in enumerate(spec.all_variants(False)):
+        # expected() types its result as object: a Shape unless RAISES.
         want, got = spec.expected(v), _run(answer, _input(v.input_shape, device, 100 + i))
         if want is RAISES:
             if not isinstance(got, Exception):
                 return False
-        elif not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want):
+        elif not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(cast(Shape, want)):
             return False
     return True
 
@@ -292,10 +296,12 @@ def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,
     shape_failed = any(not f.passed for f in findings if f.group in ("shape", "variants"))
     on_fail: list[str] = []
     if shape_failed and len(layers) == 1:
-        cases = [(v.input_shape, spec.expected(v)) for v in variants
-                 if spec.expected(v) is not RAISES]
+        # expected() types its result as object; without RAISES, each is a Shape.
+        cases = cast("list[tuple[Shape, Shape]]",
+                     [(v.input_shape, spec.expected(v)) for v in variants
+                      if spec.expected(v) is not RAISES])
         fixed = {c.attr for c in spec.constraints}
-        names = reconsider(layers[0], cases, fixed)  # type: ignore[arg-type]
+        names = reconsider(layers[0], cases, fixed)
         if names:
             on_fail.append(f"Reconsider {' or '.join(names)}: changing "
                            f"{'it' if len(names) == 1 else 'one of them'} alone can make every "
@@ -318,6 +324,7 @@ def check_layer(spec: LayerSpec, answer: nn.Module, device: torch.device,
     if n_hidden:
         on_pass.append(f"It also passed {n_hidden} hidden inputs.")
     else:
+        assert spec.rule is not None  # expected() asserted it for every variant
         on_pass.append("The grader will also test other input sizes you have not seen, so "
                        f"make sure the layer follows the rule ({spec.rule.text}) for any "
                        "input, not just this one.")

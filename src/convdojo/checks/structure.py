@@ -56,7 +56,9 @@ def lone_layer(answer: Any, layer_types: tuple[type, ...],
         if (len(children) != 1 or any(getattr(inner, d, None) for d in _HOOK_DICTS)
                 or any(callable(v) and hasattr(nn.Sequential, k) and not isinstance(v, nn.Module)
                        for k, v in vars(inner).items())
-                or list(inner.parameters(recurse=False)) or list(inner.buffers(recurse=False))):
+                # bool(): else mypy types the buffers' list by the parameters' (Parameter)
+                or bool(list(inner.parameters(recurse=False)))
+                or list(inner.buffers(recurse=False))):
             return answer
         inner = children[0]
     return inner if inner is not answer and type(inner) in layer_types else answer

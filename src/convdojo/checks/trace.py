@@ -10,9 +10,11 @@ carries a ``cause`` without numbers (safe for hidden inputs) and a ``detail`` wi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import torch
 from torch import nn
+from torch.nn.modules.padding import _ConstantPadNd
 
 from ..specs.answers import with_article
 from ..layer_kinds import BATCHNORMS, DIM_NAMES, SPATIAL
@@ -58,9 +60,10 @@ def walk(module: nn.Module, shape: Shape, containers: tuple[type, ...], trail: T
             shape = walk(child, shape, containers, trail)
         return shape
     if t is DownBlock and t in containers:
+        block = cast(DownBlock, module)  # t is DownBlock
         main, short = Trail(), Trail()
-        a = walk(module.main, shape, containers, main)
-        b = walk(module.shortcut, shape, containers, short)
+        a = walk(block.main, shape, containers, main)
+        b = walk(block.shortcut, shape, containers, short)
         story = (f"main branch: {main.story() or 'unchanged'}; "
                  f"shortcut: {short.story() or 'unchanged'}")
         if a != b:
@@ -86,12 +89,14 @@ def _leaf(layer: nn.Module, shape: Shape, trail: Trail) -> Shape:
     if type(layer) in SPATIAL:
         return _spatial_leaf(layer, shape, trail)
     if type(layer) in _PADS:
-        pads = layer.padding  # (left, right) of the last axis first, as F.pad takes them
-        out = list(shape)
+        # (left, right) of the last axis first, as F.pad takes them; _PADS are all
+        # constant pads (a zero pad is one).
+        pads = cast(_ConstantPadNd, layer).padding
+        sizes = list(shape)
         for i in range(len(pads) // 2):
-            out[-1 - i] += pads[2 * i] + pads[2 * i + 1]
-        trail.lines.append(f"{name} → {tuple(out)}")
-        return tuple(out)
+            sizes[-1 - i] += pads[2 * i] + pads[2 * i + 1]
+        trail.lines.append(f"{name} → {tuple(sizes)}")
+        return tuple(sizes)
     if type(layer) is nn.Flatten:
         out = tuple(torch.empty(shape, device="meta").flatten(layer.start_dim, layer.end_dim).shape)
         note = (" (start_dim=0 folds the batch into the features; nn.Flatten() starts at 1)"

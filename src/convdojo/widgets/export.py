@@ -6,7 +6,7 @@ import html
 import json
 import pathlib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -33,7 +33,7 @@ def fmt(v: Union[float, None]) -> str:
 _ASCII = str.maketrans({"×": "x", "–": "-", "−": "-", "∞": "inf"})
 
 
-def _font(size: int) -> tuple[ImageFont.ImageFont, bool]:
+def _font(size: int) -> tuple[Union[ImageFont.FreeTypeFont, ImageFont.ImageFont], bool]:
     """A font and whether it has ×, – and ∞ (Pillow's bundled font does not)."""
     try:
         return ImageFont.truetype("DejaVuSans.ttf", size), True  # Pillow searches the system font dirs
@@ -45,18 +45,20 @@ def _font(size: int) -> tuple[ImageFont.ImageFont, bool]:
         return ImageFont.load_default(), False
 
 
-def _blend(colour: str, alpha: float) -> tuple[int, int, int]:
+def _blend(colour: str, alpha: float) -> tuple[int, ...]:
     """``colour`` at ``alpha`` over white (GIFs have no partial transparency)."""
-    rgb = Image.new("RGB", (1, 1), colour).getpixel((0, 0))
-    return tuple(round(255 + (c - 255) * alpha) for c in rgb)  # type: ignore[return-value]
+    # Pillow types getpixel for every mode; an RGB image's pixel is a tuple of 3 ints.
+    rgb = cast("tuple[int, ...]", Image.new("RGB", (1, 1), colour).getpixel((0, 0)))
+    return tuple(round(255 + (c - 255) * alpha) for c in rgb)
 
 
 class _Frames:
     """Draws frames of one geometry: a static background, then per-step overlays."""
 
     def __init__(self, widget: "SlidingKernel", cell: int) -> None:
-        self.w, self.g, self.cs = widget, widget.geometry, cell
-        assert self.g is not None
+        g = widget.geometry
+        assert g is not None
+        self.w, self.g, self.cs = widget, g, cell
         self.chans = geo.channels_for(self.g.spec, widget.out_channel)[:3]
         self.nr = self.g.rows.hi - self.g.rows.lo
         self.nc = self.g.cols.hi - self.g.cols.lo

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from convdojo import shapes
 
@@ -75,7 +75,9 @@ class Spec:
 
     @classmethod
     def from_json(cls, data: dict) -> "Spec":
-        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
+        fields: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v)
+                                  for k, v in data.items()}
+        return cls(**fields)
 
 
 def make_spec(input_size: IntOrPair, kernel_size: IntOrPair = 3, stride: Union[IntOrPair, None] = 1,

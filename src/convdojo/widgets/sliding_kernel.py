@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 import random
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import anywidget
 import ipywidgets
@@ -109,14 +109,16 @@ class SlidingKernel(anywidget.AnyWidget):
     @property
     def window(self) -> list[tuple[int, int]]:
         """Kernel taps at the current step, in drawn coordinates (padding is negative / past the end)."""
-        return self._geom.window(self.step) if self.n_steps else []
+        # n_steps is 0 without a geometry
+        return cast(geo.Geometry, self._geom).window(self.step) if self.n_steps else []
 
     @property
     def caption(self) -> str:
         """The text description of the current frame (also shown under the drawing)."""
         if not self.n_steps:
             return self.error
-        return geo.describe(self._geom, self.step, self.out_channel, self.depth_step)
+        geom = cast(geo.Geometry, self._geom)  # n_steps is 0 without a geometry
+        return geo.describe(geom, self.step, self.out_channel, self.depth_step)
 
     @property
     def arithmetic(self) -> Union[geo.CellArithmetic, None]:
@@ -250,11 +252,11 @@ class SlidingKernel(anywidget.AnyWidget):
             "formulas": geom.formulas(), "out_channel": oc, "channels": chans,
             "dims": spec.dims,
         }
-        drawn = (geom.rows.hi - geom.rows.lo, geom.cols.hi - geom.cols.lo)
-        if max(drawn) > MAX_DRAWN:  # output_size and n_steps still hold; the numbers are skipped
+        cells = (geom.rows.hi - geom.rows.lo, geom.cols.hi - geom.cols.lo)
+        if max(cells) > MAX_DRAWN:  # output_size and n_steps still hold; the numbers are skipped
             self.input_values, self.weight, self.bias, self.outputs = [], None, None, []
             frame["too_large"] = (f"output_size {geom.output_size}. The drawing would need "
-                                  f"{drawn[0]}×{drawn[1]} cells (at most {MAX_DRAWN} per side are drawn): "
+                                  f"{cells[0]}×{cells[1]} cells (at most {MAX_DRAWN} per side are drawn): "
                                   "try a smaller input_size.")
             return frame
         self._numbers(spec)
@@ -267,8 +269,10 @@ class SlidingKernel(anywidget.AnyWidget):
             self.outputs = [volume.output_at(geom, self.input_values, self.weight, self.bias, s,
                                              oc, t) for s in range(geom.n_steps)]
             drawn = [p[c] for p in planes.values for c in chans]
+            # _frame_weight is None only for no weight, which `if self.weight` rules out.
             kernels = [k for tap in planes.taps for k in geo.kernels_for(
-                spec, volume._frame_weight(spec, self.weight, tap), oc)] if self.weight else []
+                spec, cast(list, volume._frame_weight(spec, self.weight, tap)), oc)
+            ] if self.weight else []
             # The drawing's "channels" are its planes: one per (frame read, channel).
             frame.update(depth=geom.depth.to_json(pm), depth_step=t, frames=planes.frames,
                          plane_kinds=[k for k in planes.kinds for _ in chans],
