@@ -48,17 +48,14 @@ def _submit(course: Path, student: str, answers: dict[str, str]) -> None:
     nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
 
 
-def test_nbgrader_and_convdojo_grade_agree_on_beyond_2d(tmp_path: Path) -> None:
-    course = tmp_path
-    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
-    shutil.copy(ROOT / "autograder" / "nbgrader_config.py", course / "nbgrader_config.py")
-    # The answers are the fixed solutions and fixed mistakes: grade today's fixed numbers
-    # (tests/test_variant_parity.py grades per-student variants through nbgrader).
-    (course / "convdojo.toml").write_text("[variants]\nenabled = false\n")
+def _graded_both_ways(course: Path, answers: dict[str, dict[str, str]]
+                      ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """Release, submit each student's answers, then grade with nbgrader autograde and
+    with ``convdojo grade``: (nbgrader's scores, convdojo's), by (student, exercise)."""
     log: list[str] = []
     _nbgrader("generate_assignment", ASSIGNMENT, "--force", course=course, log=log)
-    for student, answers in ANSWERS.items():
-        _submit(course, student, answers)
+    for student, given in answers.items():
+        _submit(course, student, given)
     _nbgrader("autograde", ASSIGNMENT, "--force", course=course, log=log)
     url = f"sqlite:///{course / 'course' / 'gradebook.db'}"
     with gradebook.open_gradebook(url) as gb:
@@ -69,7 +66,17 @@ def test_nbgrader_and_convdojo_grade_agree_on_beyond_2d(tmp_path: Path) -> None:
           str(course / "course" / "submitted"), "--assignment", ASSIGNMENT, "--out",
           str(course / "graded")], course, log)
     rows = gradebook.load_rows(course / "graded" / "grades.json")
-    theirs = {(r["student_id"], r["exercise_id"]): r["score"] for r in rows}
+    return ours, {(r["student_id"], r["exercise_id"]): r["score"] for r in rows}
+
+
+def test_nbgrader_and_convdojo_grade_agree_on_beyond_2d(tmp_path: Path) -> None:
+    course = tmp_path
+    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
+    shutil.copy(ROOT / "autograder" / "nbgrader_config.py", course / "nbgrader_config.py")
+    # The answers are the fixed solutions and fixed mistakes: grade today's fixed numbers
+    # (tests/test_variant_parity.py grades per-student variants through nbgrader).
+    (course / "convdojo.toml").write_text("[variants]\nenabled = false\n")
+    ours, theirs = _graded_both_ways(course, ANSWERS)
     assert ours == theirs
     full = {ex: specs.get(ex).points for ex in EXERCISES}
     assert {ex: ours[("ada", ex)] for ex in EXERCISES} == full
@@ -101,21 +108,8 @@ def test_each_student_is_graded_on_their_own_numbers(tmp_path: Path) -> None:
     answers = {s: {ex: personal(ex, s, mine).solution for ex in EXERCISES}
                for s in ("eve", "fay")}
     answers[gus] = dict(SOLUTIONS)
-    log: list[str] = []
-    _nbgrader("generate_assignment", ASSIGNMENT, "--force", course=course, log=log)
-    for student, given in answers.items():
-        _submit(course, student, given)
-    _nbgrader("autograde", ASSIGNMENT, "--force", course=course, log=log)
-    url = f"sqlite:///{course / 'course' / 'gradebook.db'}"
-    with gradebook.open_gradebook(url) as gb:
-        ours = {(s.student.id, g.name.removesuffix("_test")): g.auto_score
-                for s in gb.assignment_submissions(ASSIGNMENT) for nb in s.notebooks
-                for g in nb.grades if g.name.endswith("_test")}
-    _run([str(Path(sys.executable).with_name("convdojo")), "grade",
-          str(course / "course" / "submitted"), "--assignment", ASSIGNMENT, "--out",
-          str(course / "graded")], course, log)
-    rows = gradebook.load_rows(course / "graded" / "grades.json")
-    assert ours == {(r["student_id"], r["exercise_id"]): r["score"] for r in rows}
+    ours, theirs = _graded_both_ways(course, answers)
+    assert ours == theirs
     for student in ("eve", "fay"):
         assert {ex: ours[(student, ex)] for ex in EXERCISES} == {
             ex: specs.get(ex).points for ex in EXERCISES}, (student, ours)
