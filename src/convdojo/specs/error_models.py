@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from torch import nn
 
@@ -17,7 +17,7 @@ from ..shapes import ntuple
 
 __all__ = ["LayerError", "LAYER_ERRORS", "rebuild", "pad_of"]
 
-_ZERO_PADS = {1: nn.ZeroPad1d, 2: nn.ZeroPad2d, 3: nn.ZeroPad3d}
+_ZERO_PADS: dict[int, type[nn.Module]] = {1: nn.ZeroPad1d, 2: nn.ZeroPad2d, 3: nn.ZeroPad3d}
 
 
 def pad_of(layer: nn.Module) -> tuple[int, ...] | None:
@@ -82,13 +82,14 @@ def _no_pad(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
     return rebuild(ref, padding=0) if _has_pad(ref) else None
 
 
-def _alike(ref: nn.Module, student: nn.Module | None) -> bool:
+def _alike(student: nn.Module | None, ref: nn.Module) -> TypeGuard[nn.Module]:
+    """The student's layer is there and of the solution's type."""
     return student is not None and type(student) is type(ref)
 
 
 def _own_pad(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
     """Padding where the rule wants none: the solution with the student's padding."""
-    if _has_pad(ref) or not _alike(ref, student):
+    if _has_pad(ref) or not _alike(student, ref):
         return None
     pad = pad_of(student)
     return rebuild(ref, padding=pad) if pad and max(pad) > 0 else None
@@ -96,7 +97,7 @@ def _own_pad(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
 
 def _other_pad(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
     """Another amount of padding: the solution with the student's padding."""
-    if not _has_pad(ref) or not _alike(ref, student):
+    if not _has_pad(ref) or not _alike(student, ref):
         return None
     pad = pad_of(student)
     return rebuild(ref, padding=pad) if pad and max(pad) > 0 and pad != pad_of(ref) else None
@@ -104,7 +105,7 @@ def _other_pad(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
 
 def _other_kernel(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
     """Another kernel size (with the padding that came with it)."""
-    if type(ref) not in CONVS + POOLS or not _alike(ref, student) \
+    if type(ref) not in CONVS + POOLS or not _alike(student, ref) \
             or axes(student, "kernel_size") == axes(ref, "kernel_size"):
         return None
     pad = pad_of(student)
@@ -112,14 +113,14 @@ def _other_kernel(ref: nn.Module, student: nn.Module | None) -> nn.Module | None
 
 
 def _their_out_channels(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
-    if type(ref) not in CONVS or not _alike(ref, student):
+    if type(ref) not in CONVS or not _alike(student, ref):
         return None
     cout = student.out_channels
     return rebuild(ref, out_channels=cout) if cout != ref.out_channels else None
 
 
 def _their_output_padding(ref: nn.Module, student: nn.Module | None) -> nn.Module | None:
-    if type(ref) not in TRANSPOSED or not _alike(ref, student):
+    if type(ref) not in TRANSPOSED or not _alike(student, ref):
         return None
     op = student.output_padding
     same = axes(student, "output_padding") == axes(ref, "output_padding")
@@ -177,7 +178,10 @@ def _other_rounding(ref: nn.Module, _: nn.Module | None) -> nn.Module | None:
     if type(ref) in CONV and max(axes(ref, "stride")) > 1:
         # ceil((L - span)/s) = floor((L - span + s - 1)/s): pad s - 1 at the end
         ends = tuple(x for s in reversed(axes(ref, "stride")) for x in (0, s - 1))
-        return nn.Sequential(_ZERO_PADS[spatial_dims(ref)](ends), rebuild(ref))
+        rebuilt = rebuild(ref)
+        if rebuilt is None:  # not reached: a strided convolution's padding is numeric
+            return None
+        return nn.Sequential(_ZERO_PADS[spatial_dims(ref)](ends), rebuilt)
     return None
 
 

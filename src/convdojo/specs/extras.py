@@ -16,10 +16,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
+from torch.nn.modules.conv import _ConvNd
 
 from ..layer_kinds import CONVS
 
@@ -54,9 +55,10 @@ class ExtraLayerSpec(LayerSpec):
     targets: tuple[Target, ...] = ()
 
 
-def convs(module: nn.Module) -> list[nn.Module]:
+def convs(module: nn.Module) -> list[_ConvNd]:
     """The convolutions (1-D, 2-D, 3-D, transposed) inside ``module``, in order."""
-    return [m for m in module.modules() if type(m) in CONVS]
+    # type(m) in CONVS: one of torch's convolutions, all of them _ConvNd
+    return [cast(_ConvNd, m) for m in module.modules() if type(m) in CONVS]
 
 
 def measure_receptive_field(model: nn.Module, in_channels: int,

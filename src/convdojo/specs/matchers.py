@@ -103,7 +103,7 @@ def random_image(*shape: int, dtype: Any) -> np.ndarray:
     return (_RNG.integers(0, 256, size=shape)).astype(dtype)
 
 
-def _case_got(case: tuple) -> tuple[np.ndarray, torch.Tensor | None, Any]:
+def _case_got(case: tuple) -> tuple[np.ndarray, torch.Tensor, Any]:
     args, kwargs, got = case
     image = args[0] if args else kwargs.get("image")
     return image, to_nchw(image), got
@@ -191,9 +191,10 @@ def flatten_shapes(batch: int = 25, size: int = 4) -> dict[str, object]:
 
 def measured_rf(layers: list) -> int:
     """The receptive field of a 1-D stack of (k, s, d) convolutions, measured with autograd."""
-    stack = nn.Sequential(*[nn.Conv2d(1, 1, (k, 1), stride=(s, 1), dilation=(d, 1), bias=False)
-                            for k, s, d in layers]).double()
-    for conv in stack:
+    stacked = [nn.Conv2d(1, 1, (k, 1), stride=(s, 1), dilation=(d, 1), bias=False)
+               for k, s, d in layers]
+    stack = nn.Sequential(*stacked).double()  # .double() converts these very layers
+    for conv in stacked:
         nn.init.ones_(conv.weight)
     n = 1
     while True:
@@ -204,6 +205,7 @@ def measured_rf(layers: list) -> int:
         except RuntimeError:  # too small for the stack yet
             n *= 2
     out[0, 0, 0, 0].backward()
+    assert x.grad is not None  # x requires grad and the output depends on it
     rows = torch.nonzero(x.grad[0, 0, :, 0]).flatten()
     return int(rows.max() - rows.min() + 1)
 
@@ -267,13 +269,21 @@ def is_downblock(model: nn.Module) -> tuple[bool, str]:
                    "DownBlock(main=..., shortcut=...) so that the branches are added.")
 
 
+def _branch(model: nn.Module, name: str) -> nn.Module:
+    """``model.main`` or ``model.shortcut``: a layer, or why the branch cannot be checked."""
+    branch = getattr(model, name)
+    if not isinstance(branch, nn.Module):  # None, if set so after DownBlock(...)
+        raise TypeError(f"block.{name} is {a_type(branch)}, not a layer")
+    return branch
+
+
 def main_convs_for(c_in: int, c_out: int) -> Callable[[nn.Module], tuple[bool, str]]:
     """The model check: the main branch is a stride-2 3×3 c_in → c_out, then c_out → c_out."""
     want = [(c_in, c_out, (3, 3), (2, 2)), (c_out, c_out, (3, 3), (1, 1))]
 
     def check(model: nn.Module) -> tuple[bool, str]:
         c = [(m.in_channels, m.out_channels, tuple(m.kernel_size), tuple(m.stride))
-             for m in convs(model.main)]
+             for m in convs(_branch(model, "main"))]
         if c != want:
             return False, (f"The main branch's convolutions are {c} as (in, out, kernel, "
                            f"stride); the prompt asks for {want}.")
@@ -285,7 +295,7 @@ main_convs = main_convs_for(64, 128)
 
 
 def shortcut_1x1(model: nn.Module) -> tuple[bool, str]:
-    c = convs(model.shortcut)
+    c = convs(_branch(model, "shortcut"))
     if len(c) == 1 and tuple(c[0].kernel_size) == (1, 1):
         return True, "The shortcut is a 1×1 convolution."
     return False, "The shortcut should be one 1×1 convolution (a cheap channel projection)."

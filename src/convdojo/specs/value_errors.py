@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
 from torch import nn
 
+from ..layer_kinds import axes
 from . import compute_matchers as cm
 from . import matchers as m
 from . import beyond_2d, pooling_strided, shape_quiz
 from .error_models import rebuild
 from .extras import outcome
 
-__all__ = ["Probe", "PROBES", "BY_NUMBERS", "probes", "FUNCTION_ERRORS", "measure"]
+__all__ = ["Probe", "Measure", "PROBES", "BY_NUMBERS", "probes", "FUNCTION_ERRORS", "measure"]
+
+# What a value answer reports about its layer: see ``Probe``.
+Measure = Literal["params", "weight"] | tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -34,25 +38,33 @@ class Probe:
     """
 
     make: Callable[[], nn.Module]
-    measure: str | tuple[int, ...]
+    measure: Measure
     extra: tuple[tuple[str, Callable[[nn.Module], Any]], ...] = ()
 
 
-def measure(layer: nn.Module, what: str | tuple[int, ...]) -> Any:
+def measure(layer: nn.Module, what: Measure) -> Any:
     if what == "params":
         return sum(p.numel() for p in layer.parameters())
     if what == "weight":
-        return tuple(layer.weight.shape)
+        return tuple(_weight(layer).shape)
     return outcome(lambda: layer, what)
 
 
+def _weight(layer: nn.Module) -> torch.Tensor:
+    """``layer.weight`` as a tensor (an AttributeError when the layer has none)."""
+    weight = layer.weight
+    if not isinstance(weight, torch.Tensor):  # a submodule called "weight": no shape
+        raise TypeError(f"{type(layer).__name__}.weight is {type(weight).__name__}")
+    return weight
+
+
 def _tf_order(layer: nn.Module) -> tuple[int, ...]:
-    o, i, kh, kw = layer.weight.shape
+    o, i, kh, kw = _weight(layer).shape
     return (kh, kw, i, o)
 
 
 def _kernel_only(layer: nn.Module) -> int:
-    kh, kw = layer.kernel_size
+    kh, kw = axes(layer, "kernel_size")
     return kh * kw
 
 
@@ -68,10 +80,15 @@ def _quiz_probes(**numbers: Any) -> dict[str | None, Probe]:
         probes[key] = Probe(make, tuple(shape))
     # padding='same' with a stride cannot be built: the error is believing it pads (k - 1)/2
     k, s = numbers.get("a", shape_quiz.SHAPE_DEFAULTS["a"])
+
+    def same_strided(layer: nn.Module) -> Any:
+        padded = rebuild(layer, padding=(k - 1) // 2)
+        if padded is None:  # not reached: torch takes any whole padding with a stride
+            raise ValueError(f"no {type(layer).__name__} with padding {(k - 1) // 2}")
+        return measure(padded, (1, 3, 8, 8))
+
     probes["a"] = Probe(lambda: nn.Conv2d(3, 8, k, stride=s), (1, 3, 8, 8),
-                        (("padding.same_strided",
-                          lambda layer: measure(rebuild(layer, padding=(k - 1) // 2),
-                                                (1, 3, 8, 8))),))
+                        (("padding.same_strided", same_strided),))
     return probes
 
 
@@ -90,7 +107,8 @@ def _pool_vs_conv_probes(c: int = 64, k: int = 3, h: int = 112) -> dict[str | No
 def _weight_probes(c_in: int = 3, c_out: int = 5, k: int = 5) -> dict[str | None, Probe]:
     return {None: Probe(lambda: nn.Conv2d(c_in, c_out, k), "weight", (
         ("weights.tf_order", _tf_order),
-        ("weights.channels_forgotten", lambda layer: (layer.out_channels, *layer.kernel_size))))}
+        ("weights.channels_forgotten",
+         lambda layer: (layer.out_channels, *axes(layer, "kernel_size")))))}
 
 
 def _count_probes(c_in: int = 3, c_out: int = 5, k: int = 5) -> dict[str | None, Probe]:
@@ -101,7 +119,8 @@ def _count_probes(c_in: int = 3, c_out: int = 5, k: int = 5) -> dict[str | None,
 def _tconv_probes(c_in: int = 64, c_out: int = 32, k: int = 2) -> dict[str | None, Probe]:
     return {None: Probe(lambda: nn.ConvTranspose2d(c_in, c_out, k, stride=k), "weight",
                         (("weights.transposed_order",
-                          lambda t: (t.out_channels, t.in_channels, *t.kernel_size)),))}
+                          lambda t: (t.out_channels, t.in_channels,
+                                     *axes(t, "kernel_size"))),))}
 
 
 PROBES: dict[str, dict[str | None, Probe]] = {
