@@ -58,7 +58,7 @@ def _bound(args: tuple, kwargs: dict) -> dict[str, Any]:
     return bound(real_conv_params, args, kwargs)
 
 
-def params_if(change: dict[str, Any]):
+def params_if(change: dict[str, Any]) -> Callable[[tuple], bool]:
     """A matcher: the result equals the count with some arguments changed (a mistake)."""
     def matches(case: tuple) -> bool:
         args, kwargs, got = case

@@ -7,6 +7,7 @@ The stem's MACs and the activation memory are in ``network_costs``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from torch import nn
@@ -43,7 +44,7 @@ def reference_macs(in_channels: int, out_channels: int, kernel_size: Any, input_
                                     stride, padding, groups)
 
 
-def _macs_if(**change: Any):
+def _macs_if(**change: Any) -> Callable[[tuple], bool]:
     """A matcher: the result is the count of a changed layer (a recognised mistake)."""
     def matches(case: tuple) -> bool:
         args, kwargs, got = case
