@@ -159,6 +159,9 @@ def bwrap_command(iso: Isolation) -> list[str]:
     cmd += ["--proc", "/proc", "--dev", "/dev"]
     for folder, size in (("/tmp", 64), ("/scratch", 64), ("/dev/shm", 16)):
         cmd += ["--size", str(size * 2**20), "--tmpfs", folder]
+    # /dev read-only: each submission gets fresh /dev/shm, /tmp and /scratch of its own
+    # (inside/jail.py), and nothing it could write to /dev would outlive it.
+    cmd += ["--remount-ro", "/dev"]
     roots = _roots()
     for root in roots:
         bind(root, root)

@@ -36,10 +36,10 @@ _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_BIND, _MS_REC, _MS_PRIVATE, _MS_RDONLY = 
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS = 1, 4, 38
 _CAP_VERSION_3 = 0x20080522
 _O_PATH = getattr(os, "O_PATH", 0o10000000)
-# Fresh for each submission, in this order (MiB; the scratch sizes are bubblewrap's).
-SCRATCH = {"/dev": 1, "/dev/shm": 16, "/tmp": 64, "/scratch": 64}
-_DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
-              "stderr": "/proc/self/fd/2", "ptmx": "pts/ptmx"}
+# Fresh for each submission (MiB; the sizes are bubblewrap's).  /dev itself is mounted
+# read-only by bubblewrap (sandbox.py), so nothing written there can outlive a submission.
+SCRATCH = {"/dev/shm": 16, "/tmp": 64, "/scratch": 64}
+_MOUNTS: list[str] = []  # the worker's mount points, read once (prepare) before any fork
 
 
 class JailError(OSError):
@@ -67,9 +67,14 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
+def prepare() -> None:
+    """Read the mount table once, in the worker: every child's is the same."""
+    _MOUNTS[:] = mount_points()  # raises rather than lose a bind we must carry over
+
+
 def _fresh_scratch(mounts: list[str]) -> None:
-    """New tmpfs on each scratch folder (and /dev, which bubblewrap leaves writable);
-    what is mounted beneath one (a venv under /tmp, /dev/null) is carried over onto it."""
+    """New tmpfs on each scratch folder; what is mounted beneath one (a venv or a
+    Python under /tmp) is carried over onto it."""
     for folder, size in SCRATCH.items():
         if not os.path.isdir(folder):
             continue
@@ -77,7 +82,7 @@ def _fresh_scratch(mounts: list[str]) -> None:
                       and not any(m.startswith(s + "/") for s in SCRATCH if s != folder))
         held = [(m, os.open(m, _O_PATH)) for m in keep]
         _mount("tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV,
-               f"size={size * 2**20},mode={'755' if folder == '/dev' else '1777'}")
+               f"size={size * 2**20},mode=1777")
         for path, fd in held:
             if os.path.isdir(f"/proc/self/fd/{fd}"):
                 os.makedirs(path, exist_ok=True)
@@ -86,9 +91,6 @@ def _fresh_scratch(mounts: list[str]) -> None:
                 open(path, "a").close()
             _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC)
             os.close(fd)
-        if folder == "/dev":
-            for name, target in _DEV_LINKS.items():
-                os.symlink(target, f"/dev/{name}")
 
 
 def _drop_capabilities() -> None:
@@ -100,7 +102,9 @@ def _drop_capabilities() -> None:
 
 def _setup() -> None:
     uid, gid = os.getuid(), os.getgid()
-    mounts = mount_points()  # raises rather than lose a bind we must carry over
+    if not _MOUNTS:
+        prepare()
+    mounts = _MOUNTS
     _check(_libc.unshare(_NEWUSER | _NEWNS | _NEWPID | _NEWIPC | _NEWNET | _NEWUTS), "unshare")
     # The worker is not dumpable, which makes our own /proc/self files root's: a non-root
     # grader could not write its maps.  Dumpable only for these writes, before any

@@ -23,6 +23,7 @@ from . import cleanup, codec, wire
 
 _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
 _JAILED = os.environ.get("CONVDOJO_JAIL") == "1"
+_EXIT_GRACE = 1.0  # seconds a submission that said "done" gets to exit by itself
 _JAIL_PROCS = 2 if _JAILED else 0  # the jail's waiting parent and its init, per child
 
 
@@ -95,6 +96,7 @@ class Job:
         self.cell, self.line = 0, ""
         self.done = self.eof = False
         self.cases: dict[str, Any] = {}
+        self.pidfd: int | None = None
         job_r, self.job_w = os.pipe()
         key_r, key_w = os.pipe()
         self.res_r, res_w = os.pipe()
@@ -119,7 +121,7 @@ class Job:
         self.cases = cases
         started = time.monotonic()
         deadline = started + float(self.header["timeout"])
-        pidfd = os.pidfd_open(self.pid)
+        pidfd = self.pidfd = os.pidfd_open(self.pid)
         status: dict[str, Any] = {"status": "crashed"}
         limit = int(self.header.get("max_procs") or 0)
         self.relay = relay
@@ -147,8 +149,9 @@ class Job:
                     break
             if self.done:
                 status = {"status": "fatal" if self.fatal else "ok"}
-        finally:
-            os.close(pidfd)
+        except BaseException:
+            self.done = False  # finish() kills at once
+            raise
         self.cell = int.from_bytes(self.progress[:4], "big")
         self.line = self.progress[5:5 + self.progress[4]].decode("utf-8", "replace")
         return {**status, "cell": self.cell, "line": self.line, "notes": self.notes,
@@ -202,6 +205,10 @@ class Job:
         self.progress.close()
         os.close(self.res_r)
         os.close(self.case_w)
+        if self.pidfd is not None:
+            if self.done:  # it is on its way out: a kill now would only leave strays to chase
+                select.select([self.pidfd], [], [], _EXIT_GRACE)
+            os.close(self.pidfd)
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -254,6 +261,9 @@ def main() -> None:
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)
     problem = _probe_jail() if _JAILED else None
+    if _JAILED and not problem:
+        from . import jail
+        jail.prepare()
     if problem:  # fail closed: no submission runs without namespaces of its own
         wire.send_json(out, {"type": "unusable", "detail": problem})
         return
