@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config, items) -> None:
     when it can, so this happens only where it could not."""
     import pytest
 
-    from convdojo.grade import sandbox
+    from convdojo import sandbox
 
     if not any("sandbox" in item.keywords for item in items) or sandbox.available():
         return

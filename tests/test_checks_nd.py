@@ -16,7 +16,7 @@ from convdojo.checks.reference import has_tree_reference, reference_tree
 from convdojo.checks.structure import attribute, padding_px
 from convdojo.checks.trace import why_it_fails
 from convdojo.grade import plain
-from convdojo.grade.inside import codec, private
+from convdojo.sandbox.inside import codec, private
 
 
 def test_conv1d_feedback_names_l_and_fills_in_the_formula() -> None:

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from convdojo.grade import attribution, checker
-from convdojo.grade.inside import notebook, private
+from convdojo.sandbox.inside import notebook, private
 
 from hostile.notebooks import released
 

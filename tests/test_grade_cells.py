@@ -21,7 +21,7 @@ import pytest
 
 from hostile.notebooks import POINTS, SOLUTIONS, answer_cell, fill, write
 
-from convdojo.grade import sandbox
+from convdojo import sandbox
 
 pytestmark = pytest.mark.slow
 pytest_plugins = ["pytester"]

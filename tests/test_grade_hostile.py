@@ -18,7 +18,8 @@ from hostile.corpus import CASES, SEQUENTIAL
 from hostile.notebooks import ROOT
 
 from convdojo import specs
-from convdojo.grade import grade_batch, sandbox
+from convdojo import sandbox
+from convdojo.grade import grade_batch
 
 pytestmark = [
     pytest.mark.slow,

@@ -7,12 +7,12 @@ import torch
 from torch import nn
 
 from convdojo.grade import checker, memo
-from convdojo.grade.inside import codec
+from convdojo.sandbox.inside import codec
 
 
 @pytest.fixture
 def tree_of():
-    from convdojo.grade.inside import private
+    from convdojo.sandbox.inside import private
 
     sender = private.load(private.compile_file("sender.py"))
     return lambda layer: codec.to_json(sender["encode"](layer))

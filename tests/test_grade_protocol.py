@@ -1,20 +1,21 @@
 """The sandbox's code spells the protocol itself (it runs without the package): its words
-must be the ones grade/protocol.py declares, on both sides of every pipe."""
+must be the ones sandbox/protocol.py declares, on both sides of every pipe."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from convdojo.grade import protocol
-from convdojo.grade.inside import wire
+from convdojo.sandbox import protocol
+from convdojo.sandbox.inside import wire
 
-GRADE = Path(protocol.__file__).parent
-INSIDE = GRADE / "inside"
+SANDBOX = Path(protocol.__file__).parent
+INSIDE = SANDBOX / "inside"
+GRADE = SANDBOX.parent / "grade"  # the clean side: it opens envelopes and rebuilds trees
 
 
 def _tree(name: str) -> ast.Module:
-    return ast.parse((GRADE / name).read_text())
+    return ast.parse(((SANDBOX if name.startswith("inside/") else GRADE) / name).read_text())
 
 
 def _strings(node: ast.AST) -> set[str]:
@@ -101,7 +102,7 @@ def test_one_frame_magic_and_one_reader() -> None:
 def test_child_hides_every_module_of_the_sandbox() -> None:
     """The child drops the sandbox's own modules from sys.modules before student code runs:
     every one of them, so none is left for a notebook to import and tamper with."""
-    from convdojo.grade.inside import child
+    from convdojo.sandbox.inside import child
 
     mine = {f"cdj_inside.{p.stem}" for p in INSIDE.glob("*.py") if p.stem != "__init__"}
     assert mine <= set(child.OWN_MODULES)

@@ -17,7 +17,7 @@ import pytest
 
 from hostile.notebooks import SOLUTIONS, fill, write
 
-from convdojo.grade import sandbox
+from convdojo import sandbox
 
 CONVDOJO = str(Path(sys.executable).parent / "convdojo")
 FULL = 11

@@ -15,7 +15,7 @@ from torch import nn
 
 from convdojo import check
 from convdojo.grade import checker, plain, report
-from convdojo.grade.inside import codec, notebook, private, wire
+from convdojo.sandbox.inside import codec, notebook, private, wire
 from convdojo.grade.journal import Journal, JournalMismatch
 from convdojo.grade.limits import parse_size
 from convdojo.grade.records import Record
@@ -218,7 +218,7 @@ def test_released_layout_helper_builds_valid_notebooks(tmp_path: Path) -> None:
 
 def test_wipe_keeps_binds_inside_scratch_and_removes_the_rest(tmp_path) -> None:
     """A venv under /tmp is bound inside the sandbox's /tmp; the wipe must spare only it."""
-    from convdojo.grade.inside import cleanup
+    from convdojo.sandbox.inside import cleanup
 
     venv = tmp_path / "ci" / ".venv"
     (venv / "bin").mkdir(parents=True)

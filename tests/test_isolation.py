@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from convdojo.grade import grade_batch, sandbox
+from convdojo import sandbox
+from convdojo.grade import grade_batch
 
 from hostile import support
 from hostile.corpus import NONE, Case

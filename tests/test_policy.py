@@ -335,13 +335,13 @@ def test_pooling_attributes_are_what_forward_computes_with() -> None:
 
 @pytest.fixture(scope="module")
 def sender() -> dict:
-    from convdojo.grade.inside import private
+    from convdojo.sandbox.inside import private
     return private.load(private.compile_file("sender.py"))
 
 
 def codec_tree(sender: dict, obj: object) -> object:
     """What the sandbox sends for ``obj``, as JSON."""
-    from convdojo.grade.inside import codec
+    from convdojo.sandbox.inside import codec
     return json.loads(json.dumps(codec.to_json(sender["encode"](obj))))
 
 

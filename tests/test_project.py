@@ -123,7 +123,7 @@ def test_a_network_changed_after_saving_says_so(tmp_path, monkeypatch) -> None:
 
 def test_under_the_graders_stand_in_a_missing_file_is_said_not_trained(tmp_path,
                                                                       monkeypatch) -> None:
-    from convdojo.grade.sandbox_stub import convdojo as stand_in
+    from convdojo.sandbox.stub import convdojo as stand_in
 
     monkeypatch.chdir(tmp_path)
     ns = {"nn": nn, "np": np, "torch": torch, "os": os, "glyphs": stand_in.glyphs}

@@ -12,7 +12,7 @@ from convdojo import specs
 from convdojo.course import Course
 from convdojo.grade.engine import InlineChecks
 from convdojo.grade import checker, class_report, copying
-from convdojo.grade.inside import codec, private
+from convdojo.sandbox.inside import codec, private
 from convdojo.specs.personal import personal
 
 COURSE = Course("copy-salt")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .grade.inside.notebook import NotebookError, load_json, parse
+from .sandbox.inside.notebook import NotebookError, load_json, parse
 from .notebooks import layout
 from .notebooks.lesson import Lesson
 

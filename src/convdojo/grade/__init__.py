@@ -19,7 +19,7 @@ from .errors import GraderError
 from .progress import Summary, Where
 
 if TYPE_CHECKING:
-    from . import sandbox as sandbox_mod
+    from convdojo import sandbox as sandbox_mod
     from .journal import Journal, Recorder
     from .limits import Limits
     from .submissions import Skipped, Submission
@@ -63,7 +63,7 @@ def _launch_early(submitted: str | os.PathLike[str], out: str | os.PathLike[str]
     """Start the sandboxes before this process imports torch (specs do), or None.
 
     Anything odd (no sandbox, bad arguments) is left to the normal path, which says why."""
-    from . import sandbox as sandbox_mod
+    from convdojo import sandbox as sandbox_mod
     from .batch import Launched
 
     try:
@@ -153,7 +153,7 @@ def _local(workers: int | None, device: str | None,
            sandbox: bool) -> tuple[int, str, sandbox_mod.Isolation]:
     from convdojo.devices import resolve_device
 
-    from . import sandbox as sandbox_mod
+    from convdojo import sandbox as sandbox_mod
 
     dev = str(resolve_device(device))
     n = workers if workers is not None else (os.cpu_count() or 1)

@@ -20,13 +20,15 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-from . import checker, sandbox
+from convdojo import sandbox
+
+from . import checker
 from .engine import Engine, Job, Pending, Who
 from .errors import GraderError
 from .journal import Recorder
 from .limits import Limits
 from .records import Graded
-from .workers import Worker
+from convdojo.sandbox.workers import Worker
 from .submissions import Submission
 
 __all__ = ["Batch", "Launched", "PoolChecks"]

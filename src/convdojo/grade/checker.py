@@ -211,7 +211,7 @@ def _check_one(exercise_id: str, tree: Any, results: dict[str, list[Any]], dev: 
     from convdojo.checks import CheckResult, check
     from convdojo.specs.personal import resolve
 
-    from .inside.codec import PlainError
+    from convdojo.sandbox.inside.codec import PlainError
 
     spec = resolve(exercise_id, student, course, hidden)
     tree, not_its_own = attribution.judge(spec.id, tree)

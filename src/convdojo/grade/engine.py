@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import checker, copying, sandbox
+from convdojo import sandbox
+
+from . import checker, copying
 from .errors import CannotStart
-from .inside import codec
+from convdojo.sandbox.inside import codec
 from .limits import Limits, format_size
 from .records import Graded, Run
-from .workers import Worker, WorkerDied
+from convdojo.sandbox.workers import Worker, WorkerDied
 
 if TYPE_CHECKING:
     from convdojo.course import Course

@@ -26,7 +26,7 @@ from torch import nn
 
 from convdojo.checks import MISSING
 
-from .inside.codec import PlainError, decode, from_json
+from convdojo.sandbox.inside.codec import PlainError, decode, from_json
 
 __all__ = ["rebuild", "Replay", "Opaque", "MISSING_VALUE"]
 

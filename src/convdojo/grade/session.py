@@ -11,11 +11,11 @@ import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from . import sandbox
+from convdojo import sandbox
 from .engine import Engine, InlineChecks, Job
 from .limits import Limits
 from .records import Graded
-from .workers import Worker
+from convdojo.sandbox.workers import Worker
 
 __all__ = ["Session", "Spare"]
 

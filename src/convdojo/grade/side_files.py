@@ -19,7 +19,7 @@ import stat
 from pathlib import Path
 
 from .. import specs
-from .inside.notebook import NotebookError, load_json
+from convdojo.sandbox.inside.notebook import NotebookError, load_json
 
 __all__ = ["MAX_SIDE", "declared", "bundle"]
 

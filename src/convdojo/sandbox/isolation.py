@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 INSIDE = HERE / "inside"
-STUB = HERE / "sandbox_stub" / "convdojo"
+STUB = HERE / "stub" / "convdojo"
 SHAPES = HERE.parent / "shapes.py"
 TEMPLATES = HERE.parent / "templates.py"  # trusted containers (torch only), e.g. DownBlock
 PHOTO = HERE.parent / "photo.py"  # the bundled photograph's loader (no exercise data)

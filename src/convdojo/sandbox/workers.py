@@ -12,7 +12,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-from . import sandbox
+from . import isolation
 from .inside import wire
 from .protocol import ANSWER, READY, UNUSABLE
 
@@ -33,18 +33,18 @@ class Reply:
 
 
 class Worker:
-    def __init__(self, index: int, iso: sandbox.Isolation, workdir: Path, log: Path) -> None:
+    def __init__(self, index: int, iso: isolation.Isolation, workdir: Path, log: Path) -> None:
         self.index = index
         self.iso = iso
         self.workdir = workdir
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready = False  # it said "ready" (it imported torch and armed its guard)
-        self.scratch, self.wipe = sandbox.scratch_for(iso, index, workdir)
+        self.scratch, self.wipe = isolation.scratch_for(iso, index, workdir)
 
     def launch(self) -> None:
         """Start the worker's process; ``start`` then waits until it is ready."""
-        self.proc = sandbox.launch(self.iso, self.index, self.workdir, self.log)
+        self.proc = isolation.launch(self.iso, self.index, self.workdir, self.log)
         self.ready = False
 
     def start(self) -> None:
