@@ -180,7 +180,7 @@ def test_the_batch_finished(batch: dict) -> None:
 
 def test_bubblewraps_pid_1_holds_no_grader_environment(tmp_path: Path) -> None:
     """What /proc/1/environ would show inside, read from outside while a worker runs."""
-    from convdojo.grade.workers import Worker
+    from convdojo.sandbox.workers import Worker
 
     os.environ["CONVDOJO_TEST_GRADEBOOK_PASSWORD"] = SECRET
     try:
