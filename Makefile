@@ -1,5 +1,7 @@
 # convdojo: `make lab` starts JupyterLab on the exercises, `make test` runs every test.
 PYTHON ?= python3
+# A service or `nohup make lab` may start make with no PATH at all (recipes run touch, sh).
+export PATH := $(or $(PATH),/usr/local/bin:/usr/bin:/bin)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
