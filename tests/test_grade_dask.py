@@ -8,6 +8,7 @@ as it would to ``dask scheduler`` on another machine.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import logging
 import os
@@ -333,8 +334,13 @@ def test_workers_reuse_one_warm_sandbox_and_drop_broken_or_stale_ones(monkeypatc
 
     made: list[Any] = []
 
+    @dataclasses.dataclass(frozen=True)
+    class FakeJob:
+        roster: tuple[str, ...] = ()
+
     class FakeSession:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.job = FakeJob()
             self.iso = SimpleNamespace(label="bubblewrap", notes=[])
             self.device, self.closed, self.fail = "cpu", False, False
             made.append(self)
@@ -360,6 +366,12 @@ def test_workers_reuse_one_warm_sandbox_and_drop_broken_or_stale_ones(monkeypatc
     assert made[0].closed and made[0] not in tasks._ALL
     tasks.grade_task(config, b"{}")
     assert len(made) == 2 and not made[1].closed  # a fresh one replaced it
+    # Another batch of the same settings has its own roster: the warm sandbox serves it,
+    # with that roster (copies are looked for among its students only).
+    tasks.grade_task(dataclasses.replace(config, roster=("ann", "bob")), b"{}")
+    assert len(made) == 2 and made[1].job.roster == ("ann", "bob")
+    tasks.grade_task(config, b"{}")
+    assert len(made) == 2 and made[1].job.roster == ()
     tasks.grade_task(_config(limits=Limits(timeout=5)), b"{}")  # another batch's settings
     assert made[1].closed and len(made) == 3  # its idle sandbox is not kept for nothing
     tasks.close_all()

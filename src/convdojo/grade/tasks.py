@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import dataclasses
 import socket
 import threading
 from collections.abc import Iterator
@@ -141,8 +142,14 @@ def _about(session: Session, where: str) -> dict[str, Any]:
 
 @contextmanager
 def _borrowed(config: Config, place: Place) -> Iterator[Session]:
-    """A warm session for one use; one that failed is never handed to the next task."""
-    session = _acquire(config, place)
+    """A warm session for one use; one that failed is never handed to the next task.
+
+    Sessions are kept by everything but the roster, which each batch has its own of
+    (a cluster's warm sandboxes must outlive a batch): it is set for every task."""
+    key = dataclasses.replace(config, roster=())
+    session = _acquire(key, place)
+    if session.job is not None:  # a Session makes its job as it is built
+        session.job = dataclasses.replace(session.job, roster=config.roster)
     try:
         yield session
     except GraderError as exc:
@@ -151,7 +158,7 @@ def _borrowed(config: Config, place: Place) -> Iterator[Session]:
     except BaseException:
         _discard(session)
         raise
-    _release(config, session)
+    _release(key, session)
 
 
 def _start(config: Config, place: Place) -> dict[str, Any]:
