@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from convdojo import sandbox
+from convdojo.sandbox.workers import Worker
 
 from . import checker
 from .engine import Engine, Job, Pending, Who
@@ -28,7 +29,6 @@ from .errors import GraderError
 from .journal import Recorder
 from .limits import Limits
 from .records import Graded
-from convdojo.sandbox.workers import Worker
 from .submissions import Submission
 
 __all__ = ["Batch", "Launched", "PoolChecks"]

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from convdojo import sandbox
+from convdojo.sandbox.inside import codec
+from convdojo.sandbox.workers import Worker, WorkerDied
 
 from . import checker, copying
 from .errors import CannotStart
-from convdojo.sandbox.inside import codec
 from .limits import Limits, format_size
 from .records import Graded, Run
-from convdojo.sandbox.workers import Worker, WorkerDied
 
 if TYPE_CHECKING:
     from convdojo.course import Course

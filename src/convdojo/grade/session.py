@@ -12,10 +12,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from convdojo import sandbox
+from convdojo.sandbox.workers import Worker
+
 from .engine import Engine, InlineChecks, Job
 from .limits import Limits
 from .records import Graded
-from convdojo.sandbox.workers import Worker
 
 __all__ = ["Session", "Spare"]
 

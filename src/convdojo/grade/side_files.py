@@ -18,8 +18,9 @@ import os
 import stat
 from pathlib import Path
 
-from .. import specs
 from convdojo.sandbox.inside.notebook import NotebookError, load_json
+
+from .. import specs
 
 __all__ = ["MAX_SIDE", "declared", "bundle"]
 

@@ -37,7 +37,7 @@ _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS = 1, 4, 38
 _CAP_VERSION_3 = 0x20080522
 _O_PATH = getattr(os, "O_PATH", 0o10000000)
 # Fresh for each submission (MiB; the sizes are bubblewrap's).  /dev itself is mounted
-# read-only by bubblewrap (sandbox.py), so nothing written there can outlive a submission.
+# read-only by bubblewrap (isolation.py), so nothing written there can outlive a submission.
 SCRATCH = {"/dev/shm": 16, "/tmp": 64, "/scratch": 64}
 _MOUNTS: list[str] = []  # the worker's mount points, read once (prepare) before any fork
 
@@ -102,9 +102,7 @@ def _drop_capabilities() -> None:
 
 def _setup() -> None:
     uid, gid = os.getuid(), os.getgid()
-    if not _MOUNTS:
-        prepare()
-    mounts = _MOUNTS
+    mounts = _MOUNTS or mount_points()  # prepare() read it in the worker
     _check(_libc.unshare(_NEWUSER | _NEWNS | _NEWPID | _NEWIPC | _NEWNET | _NEWUTS), "unshare")
     # The worker is not dumpable, which makes our own /proc/self files root's: a non-root
     # grader could not write its maps.  Dumpable only for these writes, before any

@@ -221,14 +221,20 @@ class Job:
 
 
 def _probe_jail() -> str | None:
-    """Why a submission could not get namespaces of its own here, or None if it can."""
+    """Why a submission could not get namespaces of its own here, or None if it can.
+    Reads the mount table for every later child first (jail.prepare)."""
+    from . import jail
+
+    try:
+        jail.prepare()
+    except OSError as exc:
+        return repr(exc)
     err_r, err_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(err_r)
         code = 1
         try:
-            from . import jail
             jail.enter()
             code = 0
         except BaseException as exc:  # noqa: BLE001 - the reason goes to the grader
@@ -261,9 +267,6 @@ def main() -> None:
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)
     problem = _probe_jail() if _JAILED else None
-    if _JAILED and not problem:
-        from . import jail
-        jail.prepare()
     if problem:  # fail closed: no submission runs without namespaces of its own
         wire.send_json(out, {"type": "unusable", "detail": problem})
         return
